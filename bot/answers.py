@@ -1,0 +1,127 @@
+"""Answering a question: pick the curated entry that fits, or abstain honestly.
+
+``ask`` is the one function every front end calls (CLI, console, Discord), so they
+all answer, abstain and log in exactly the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database
+
+from bot.knowledge import Entry, Film
+from bot.store import now, write
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+# Share of the question's informative words an entry must cover to be given as the answer.
+ANSWER_THRESHOLD = 0.6
+# Below this an entry is not even offered as a "closest topic".
+SUGGEST_THRESHOLD = 0.25
+MAX_LOGGED_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Alternative:
+    id: str
+    title: str
+    spoiler: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    entry: Entry | None
+    confidence: float
+    alternatives: tuple[Alternative, ...]
+    film: Film | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``ask --json``."""
+        e = self.entry
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "entry_id": e.id if e else None,
+            "title": e.title if e else None,
+            "answer": e.answer if e else None,
+            "sources": [s.as_dict() for s in e.sources] if e else [],
+            "spoiler": e.spoiler if e else False,
+            "film": self.film.id if self.film else None,
+            "score": round(self.confidence, 3),
+            "alternatives": [
+                {"id": a.id, "title": a.title, "spoiler": a.spoiler} for a in self.alternatives
+            ],
+        }
+
+
+def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> Answer:
+    """Answer ``question`` from the knowledge base, or abstain; log it unless ``log`` is False."""
+    hits = app.index.search(question)
+    top = hits[0] if hits else None
+    answered = top is not None and top.confidence >= ANSWER_THRESHOLD
+    entry = app.index.get(top.id) if answered and top else None
+    if entry is None:
+        answered = False
+    others = hits[1:] if answered else hits
+    alternatives = tuple(
+        Alternative(h.id, h.title, h.spoiler) for h in others if h.confidence >= SUGGEST_THRESHOLD
+    )[:3]
+    films = app.films()
+    film = films.get(entry.film) if entry else next(iter(films.values()), None)
+    result = Answer(question, answered, entry, top.confidence if top else 0.0, alternatives, film)
+    if log:
+        log_question(app.db, source, question, entry.id if entry else None, result.confidence)
+    return result
+
+
+def log_question(db: Database, source: str, text: str, entry_id: str | None,
+                 confidence: float) -> None:
+    """Record a question so moderators can see what the knowledge base cannot answer."""
+    with write(db):
+        db["question_log"].insert({
+            "asked_at": now(),
+            "source": source[:200],
+            "text": text[:MAX_LOGGED_CHARS],
+            "entry_id": entry_id,
+            "confidence": round(confidence, 4),
+        })
+
+
+def unanswered(db: Database, *, since: str | None = None, limit: int = 10
+               ) -> list[tuple[str, int, str]]:
+    """Most frequent questions the bot abstained on: (text, times asked, last asked)."""
+    return [
+        (r[0], r[1], r[2])
+        for r in db.execute(
+            "SELECT lower(trim(text)) AS q, count(*) AS n, max(asked_at) FROM question_log "
+            "WHERE entry_id IS NULL AND asked_at >= ? AND q != '' "
+            "GROUP BY q ORDER BY n DESC, max(asked_at) DESC LIMIT ?",
+            [since or "", limit],
+        )
+    ]
+
+
+def record_feedback(db: Database, entry_id: str, user_id: int, helpful: bool
+                    ) -> tuple[int, int]:
+    """One vote per user and entry, changeable; returns (helpful, not helpful) counts."""
+    with write(db):
+        db["feedback"].upsert(
+            {"entry_id": entry_id, "user_id": user_id, "helpful": int(helpful),
+             "updated_at": now()},
+            pk=("entry_id", "user_id"),
+        )
+    return feedback_counts(db, entry_id)
+
+
+def feedback_counts(db: Database, entry_id: str) -> tuple[int, int]:
+    """(helpful, not helpful) votes for one entry."""
+    row = db.execute(
+        "SELECT coalesce(sum(helpful), 0), coalesce(sum(1 - helpful), 0) FROM feedback "
+        "WHERE entry_id = ?", [entry_id]
+    ).fetchone()
+    return int(row[0]), int(row[1])

@@ -1,0 +1,107 @@
+"""App: the settings, database and search index, built once and shared by every front end.
+
+The CLI, the console and the Discord bot all receive an ``App`` (discord.py's
+``advanced_startup.py`` injection pattern) and call the domain functions with it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.config import Settings
+from bot.knowledge import (
+    Entry,
+    Film,
+    KnowledgeBase,
+    content_hash,
+    entry_from_dict,
+    load_knowledge,
+)
+from bot.search import SearchIndex
+from bot.store import dumps, get_meta, open_db, set_meta, write
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    index: SearchIndex
+
+    def films(self) -> dict[str, Film]:
+        """Films of the loaded packs, by id."""
+        rows = self.db.execute("SELECT data FROM films ORDER BY id").fetchall()
+        films = [Film(**{**d, "aliases": tuple(d["aliases"]),
+                         "synonyms": tuple(tuple(g) for g in d["synonyms"])})
+                 for d in (json.loads(r[0]) for r in rows)]
+        return {f.id: f for f in films}
+
+    def close(self) -> None:
+        """Close the database (graceful shutdown)."""
+        self.db.close()
+
+
+def open_app(settings: Settings) -> App:
+    """Open the database and make sure the index matches the knowledge files."""
+    db = open_db(settings.db_path)
+    index = SearchIndex(db)
+    app = App(settings, db, index)
+    sync_knowledge(app)
+    return app
+
+
+def sync_knowledge(app: App, *, force: bool = False) -> KnowledgeBase | None:
+    """Rebuild the index when the YAML changed (content hash); return the KB if reloaded.
+
+    Raises KnowledgeError (and leaves the current index untouched) when the files
+    do not validate.
+    """
+    root = Path(app.settings.knowledge_path)
+    digest = f"{root.resolve()}:{content_hash(root) if root.is_dir() else 'missing'}"
+    if not force and get_meta(app.db, "knowledge_hash") == digest:
+        return None
+    kb = load_knowledge(root)
+    entries = merge_overrides(app.db, kb)
+    app.index.rebuild(entries, kb.films.values())
+    with write(app.db):
+        app.db.execute("DELETE FROM interpretations")
+        app.db["interpretations"].insert_all(
+            {"id": f"{i.film}/{i.id}", "film": i.film, "position": n, "label": i.label,
+             "summary": i.summary, "sources": dumps([s.as_dict() for s in i.sources])}
+            for items in kb.interpretations.values() for n, i in enumerate(items)
+        )
+        set_meta(app.db, "knowledge_hash", digest)
+    log.info("knowledge index rebuilt: %s", kb.summary())
+    return kb
+
+
+def merge_overrides(db: Database, kb: KnowledgeBase) -> list[Entry]:
+    """YAML entries with moderator overrides layered on top.
+
+    Rule: a moderator's version of an entry wins over the YAML file with the same
+    id, and a moderator's removal hides it. Once the YAML says the same thing (the
+    override was exported and committed), the override is dropped as redundant.
+    """
+    entries = dict(kb.entries)
+    for row in list(db["mod_entries"].rows):
+        data = json.loads(row["data"]) if row["data"] else None
+        film = data.pop("film", None) if data else None
+        if data is None:
+            if row["id"] in entries:
+                del entries[row["id"]]
+            else:
+                db["mod_entries"].delete(row["id"])
+            continue
+        entry, _ = entry_from_dict(data, film or next(iter(kb.films), ""),
+                                   f"moderator entry {row['id']}")
+        yaml_entry = kb.entries.get(entry.id)
+        if yaml_entry is not None and yaml_entry.as_dict() == entry.as_dict():
+            db["mod_entries"].delete(row["id"])
+        entries[entry.id] = entry
+    return list(entries.values())

@@ -1,0 +1,517 @@
+"""Knowledge packs: YAML files → validated Film / Entry / Interpretation dataclasses.
+
+Files are parsed with YAML's safe loader into a node tree, so every problem can
+name ``path:line``. Validation collects every problem before failing, because a
+curator fixing a pack wants the whole list at once (Red's trivia loader lesson).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import KnowledgeError
+
+try:  # libyaml is much faster; both are safe loaders
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 256 * 1024
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+WORD = re.compile(r"^[^\W_]+$")
+
+ENTRY_LIMITS = {"title": 200, "answer": 1500, "question": 200, "alias": 80, "id": 64}
+LABEL_MAX = 80
+SUMMARY_MAX = 1000
+INTERPRETATION_ID_MAX = 40
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a fact comes from: a web page, or a scene of the film."""
+
+    title: str = ""
+    url: str = ""
+    scene: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"scene": self.scene} if self.scene else {"title": self.title, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Film:
+    id: str
+    title: str
+    year: int
+    director: str
+    aliases: tuple[str, ...] = ()
+    spoilers: str = "hidden"
+    synonyms: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    film: str
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    sources: tuple[Source, ...]
+    tags: tuple[str, ...]
+    spoiler: bool
+    related: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The entry in YAML file shape (key order as curators write it)."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "questions": list(self.questions),
+            "answer": self.answer,
+            "sources": [s.as_dict() for s in self.sources],
+            "tags": list(self.tags),
+            "spoiler": self.spoiler,
+        }
+        if self.related:
+            data["related"] = list(self.related)
+        if self.aliases:
+            data["aliases"] = list(self.aliases)
+        return data
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    id: str
+    film: str
+    label: str
+    summary: str
+    sources: tuple[Source, ...]
+
+
+@dataclass
+class KnowledgeBase:
+    films: dict[str, Film] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    interpretations: dict[str, list[Interpretation]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        n_interp = sum(len(v) for v in self.interpretations.values())
+        return (
+            f"{len(self.films)} film{'s' * (len(self.films) != 1)}, "
+            f"{len(self.entries)} entries, {n_interp} interpretations"
+        )
+
+
+# ---------------------------------------------------------------- YAML with lines
+
+
+class _Doc:
+    """A parsed YAML value plus the line of each mapping key / list item."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.lines: dict[tuple[Any, ...], int] = {}
+        self.problems: list[str] = []
+
+    def line(self, *keys: Any) -> int:
+        """Line of the deepest known prefix of ``keys`` (1-based)."""
+        for n in range(len(keys), -1, -1):
+            if keys[:n] in self.lines:
+                return self.lines[keys[:n]]
+        return 1
+
+    def error(self, keys: tuple[Any, ...], message: str) -> None:
+        self.problems.append(f"{self.path}:{self.line(*keys)}: {message}")
+
+
+def _build(doc: _Doc, node: yaml.Node, key: tuple[Any, ...], seen: set[int]) -> Any:
+    """Turn a composed node into plain Python data, recording lines; refuse aliases."""
+    if id(node) in seen:
+        raise _AliasFound(node.start_mark.line + 1)
+    seen.add(id(node))
+    doc.lines.setdefault(key, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for k_node, v_node in node.value:
+            k = _build(doc, k_node, (*key, "<key>"), seen)
+            if not isinstance(k, str | int | bool | float) and k is not None:
+                doc.error(key, "mapping keys must be plain text")
+                continue
+            if k in out:
+                doc.problems.append(f"{doc.path}:{k_node.start_mark.line + 1}: duplicate key '{k}'")
+            doc.lines[(*key, k)] = k_node.start_mark.line + 1
+            out[k] = _build(doc, v_node, (*key, k), seen)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(doc, item, (*key, i), seen) for i, item in enumerate(node.value)]
+    return _CONSTRUCTOR.construct_object(node)
+
+
+class _AliasFound(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def load_yaml(path: Path, label: str | None = None) -> tuple[Any, _Doc]:
+    """Parse one file safely; problems (not exceptions) for every way it can be bad."""
+    doc = _Doc(label or str(path))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        doc.problems.append(f"{doc.path}:1: cannot read file ({exc.strerror})")
+        return None, doc
+    if len(raw) > MAX_FILE_BYTES:
+        doc.problems.append(
+            f"{doc.path}:1: file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}"
+        )
+        return None, doc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        doc.problems.append(f"{doc.path}:{line}: not valid UTF-8 (byte {raw[exc.start]:#04x})")
+        return None, doc
+    return parse_yaml_text(text, doc)
+
+
+def parse_yaml_text(text: str, doc: _Doc) -> tuple[Any, _Doc]:
+    """Parse YAML text already read into memory (used for files and modal input)."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        doc.problems.append(f"{doc.path}:{line}: invalid YAML: {exc.problem or exc}")
+        return None, doc
+    except yaml.YAMLError as exc:
+        doc.problems.append(f"{doc.path}:1: invalid YAML: {exc}")
+        return None, doc
+    if node is None:
+        return None, doc
+    try:
+        return _build(doc, node, (), set()), doc
+    except _AliasFound as exc:
+        doc.problems.append(f"{doc.path}:{exc.line}: YAML anchors and aliases are not allowed")
+        return None, doc
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        doc.problems.append(f"{doc.path}:{doc.line()}: invalid value: {exc}")
+        return None, doc
+
+
+# ---------------------------------------------------------------- field checks
+
+
+class _Fields:
+    """Typed access to one mapping that records a problem instead of raising."""
+
+    def __init__(self, doc: _Doc, data: Any, where: tuple[Any, ...], allowed: Iterable[str]):
+        self.doc, self.where = doc, where
+        self.data: dict[Any, Any] = data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            doc.error(where, "expected a mapping of keys to values")
+        for key in self.data:
+            if key not in allowed:
+                doc.error((*where, key), f"unknown key '{key}' (allowed: {', '.join(allowed)})")
+
+    def _missing(self, key: str, required: bool) -> bool:
+        value = self.data.get(key)
+        if value is None or value == "" or value == []:
+            if required:
+                what = "missing" if key not in self.data else "empty"
+                self.doc.error(self.where if key not in self.data else (*self.where, key),
+                               f"'{key}' is {what}")
+            return True
+        return False
+
+    def text(self, key: str, limit: int, required: bool = True) -> str:
+        if self._missing(key, required):
+            return ""
+        value = self.data[key]
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.doc.error((*self.where, key), f"'{key}' must be text")
+            return ""
+        value = str(value).strip()
+        if not value:
+            self.doc.error((*self.where, key), f"'{key}' is empty")
+        elif len(value) > limit:
+            self.doc.error((*self.where, key),
+                           f"'{key}' is {len(value)} characters; the limit is {limit}")
+        return value
+
+    def slug(self, key: str, limit: int) -> str:
+        value = self.text(key, limit)
+        if value and not SLUG.match(value):
+            self.doc.error((*self.where, key),
+                           f"'{key}' must be a slug of a-z, 0-9 and single hyphens, got '{value}'")
+        return value
+
+    def texts(self, key: str, limit: int, *, most: int, required: bool = True,
+              pattern: re.Pattern[str] | None = None, what: str = "") -> tuple[str, ...]:
+        if self._missing(key, required):
+            return ()
+        items = self.data[key]
+        if not isinstance(items, list):
+            self.doc.error((*self.where, key), f"'{key}' must be a list")
+            return ()
+        if len(items) > most:
+            self.doc.error((*self.where, key),
+                           f"'{key}' has {len(items)} items; the limit is {most}")
+        out = []
+        for i, item in enumerate(items):
+            at = (*self.where, key, i)
+            if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
+                self.doc.error(at, f"'{key}' item {i + 1} must be non-empty text")
+                continue
+            item = str(item).strip()
+            if len(item) > limit:
+                self.doc.error(at, f"'{key}' item {i + 1} is {len(item)} characters; "
+                                   f"the limit is {limit}")
+            elif pattern is not None and not pattern.match(item):
+                self.doc.error(at, f"'{key}' item '{item}' must be {what}")
+            out.append(item)
+        return tuple(out)
+
+    def boolean(self, key: str) -> bool:
+        if key not in self.data:
+            self.doc.error(self.where, f"'{key}' is missing (true or false)")
+            return False
+        if not isinstance(self.data[key], bool):
+            self.doc.error((*self.where, key), f"'{key}' must be true or false")
+            return False
+        return self.data[key]
+
+    def sources(self, key: str = "sources") -> tuple[Source, ...]:
+        if self._missing(key, True):
+            return ()
+        items = self.data[key]
+        if not isinstance(items, list):
+            self.doc.error((*self.where, key), f"'{key}' must be a list")
+            return ()
+        if len(items) > 10:
+            self.doc.error((*self.where, key), f"'{key}' has {len(items)} items; the limit is 10")
+        out = []
+        for i, item in enumerate(items):
+            at = (*self.where, key, i)
+            if isinstance(item, dict) and "scene" in item:
+                f = _Fields(self.doc, item, at, ("scene",))
+                out.append(Source(scene=f.text("scene", 300)))
+                continue
+            f = _Fields(self.doc, item, at, ("title", "url"))
+            title, url = f.text("title", 300), f.text("url", 500)
+            if url and not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
+                self.doc.error((*at, "url"), f"source url must start with http:// or https://, "
+                                             f"got '{url}'")
+            out.append(Source(title=title, url=url))
+        return tuple(out)
+
+
+# ---------------------------------------------------------------- packs
+
+FILM_KEYS = ("id", "title", "year", "director", "aliases", "spoilers", "synonyms")
+ENTRY_KEYS = ("id", "title", "questions", "answer", "sources", "tags", "spoiler", "related",
+              "aliases")
+INTERPRETATION_KEYS = ("id", "label", "summary", "sources")
+
+
+def parse_entry(doc: _Doc, data: Any, film: str, where: tuple[Any, ...] = ()) -> Entry:
+    """Validate one entry mapping; problems go to ``doc.problems``."""
+    f = _Fields(doc, data, where, ENTRY_KEYS)
+    return Entry(
+        id=f.slug("id", ENTRY_LIMITS["id"]),
+        film=film,
+        title=f.text("title", ENTRY_LIMITS["title"]),
+        questions=f.texts("questions", ENTRY_LIMITS["question"], most=12),
+        answer=f.text("answer", ENTRY_LIMITS["answer"]),
+        sources=f.sources(),
+        tags=f.texts("tags", 40, most=10, pattern=SLUG, what="a lowercase slug"),
+        spoiler=f.boolean("spoiler"),
+        related=f.texts("related", 64, most=5, required=False),
+        aliases=f.texts("aliases", ENTRY_LIMITS["alias"], most=20, required=False),
+    )
+
+
+def entry_from_dict(data: Any, film: str, label: str) -> tuple[Entry, list[str]]:
+    """Validate an entry that did not come from a file (moderator input, the database)."""
+    doc = _Doc(label)
+    return parse_entry(doc, data, film), doc.problems
+
+
+def _load_film(folder: Path, root: Path, problems: list[str]) -> Film | None:
+    path = folder / "film.yaml"
+    label = _label(path, root)
+    if not path.exists():
+        problems.append(f"{label}:1: missing film.yaml in {_label(folder, root)}")
+        return None
+    data, doc = load_yaml(path, label)
+    if data is None and not doc.problems:
+        doc.error((), "file is empty")
+    if doc.problems:
+        problems.extend(doc.problems)
+        return None
+    f = _Fields(doc, data, (), FILM_KEYS)
+    film_id = f.slug("id", 64)
+    if film_id and film_id != folder.name:
+        doc.error(("id",), f"film id '{film_id}' must equal its folder name '{folder.name}'")
+    year = f.data.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 1880 <= year <= 2100:
+        doc.error(("year",), "'year' must be a year such as 2021")
+        year = 0
+    spoilers = f.data.get("spoilers", "hidden")
+    if spoilers not in ("hidden", "shown"):
+        doc.error(("spoilers",), "'spoilers' must be 'hidden' or 'shown'")
+    groups = []
+    raw_groups = f.data.get("synonyms") or []
+    if not isinstance(raw_groups, list):
+        doc.error(("synonyms",), "'synonyms' must be a list of lists of words")
+        raw_groups = []
+    for i, group in enumerate(raw_groups):
+        if not isinstance(group, list) or len(group) < 2:
+            doc.error(("synonyms", i), "each synonym group must list at least two words")
+            continue
+        words = tuple(str(w).strip().lower() for w in group)
+        bad = [w for w in words if not WORD.match(w)]
+        if bad:
+            doc.error(("synonyms", i), f"synonyms must be single words, got {bad[0]!r}")
+        groups.append(words)
+    film = Film(
+        id=film_id,
+        title=f.text("title", 200),
+        year=year,
+        director=f.text("director", 200),
+        aliases=f.texts("aliases", 100, most=20, required=False),
+        spoilers=spoilers if spoilers in ("hidden", "shown") else "hidden",
+        synonyms=tuple(groups),
+    )
+    problems.extend(doc.problems)
+    return film
+
+
+def _label(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def pack_files(root: Path) -> Iterator[Path]:
+    """Every YAML file that makes up the knowledge base, in a stable order."""
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        for name in ("film.yaml", "interpretations.yaml"):
+            if (folder / name).exists():
+                yield folder / name
+        entries = folder / "entries"
+        if entries.is_dir():
+            yield from sorted(p for p in entries.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def content_hash(root: Path) -> str:
+    """Hash of every pack file's name and bytes: the index is rebuilt only when it changes."""
+    digest = hashlib.sha256()
+    for path in pack_files(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Load and validate every pack under ``root``; raise KnowledgeError listing all problems."""
+    root = Path(root)
+    problems: list[str] = []
+    kb = KnowledgeBase()
+    if not root.is_dir():
+        raise KnowledgeError([f"{root}:1: knowledge folder not found"])
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        problems.append(f"{root}:1: no film packs (expected folders such as drive-my-car/)")
+    entry_lines: dict[str, tuple[_Doc, tuple[Any, ...]]] = {}
+    for folder in folders:
+        film = _load_film(folder, root, problems)
+        film_id = film.id if film else folder.name
+        if film:
+            kb.films[film.id] = film
+        _load_entries(folder, root, film_id, kb, problems, entry_lines)
+        _load_interpretations(folder, root, film_id, kb, problems)
+    for entry in kb.entries.values():
+        doc, where = entry_lines[entry.id]
+        for i, rel in enumerate(entry.related):
+            if rel not in kb.entries:
+                doc.error((*where, "related", i), f"related id '{rel}' does not exist")
+            elif rel == entry.id:
+                doc.error((*where, "related", i), "an entry cannot be related to itself")
+        problems.extend(doc.problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb
+
+
+def _load_entries(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
+                  problems: list[str], entry_lines: dict[str, tuple[_Doc, tuple[Any, ...]]]
+                  ) -> None:
+    entries_dir = folder / "entries"
+    if not entries_dir.is_dir():
+        problems.append(f"{_label(folder, root)}:1: missing entries/ folder")
+        return
+    for path in sorted(entries_dir.iterdir()):
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        label = _label(path, root)
+        data, doc = load_yaml(path, label)
+        if data is None and not doc.problems:
+            doc.error((), "file is empty")
+        if doc.problems:
+            problems.extend(doc.problems)
+            continue
+        entry = parse_entry(doc, data, film_id)
+        if entry.id and entry.id != path.stem:
+            doc.error(("id",), f"entry id '{entry.id}' must equal the file name '{path.stem}'")
+        if entry.id in kb.entries:
+            first = entry_lines[entry.id][0].path
+            doc.error(("id",), f"duplicate entry id '{entry.id}' (also in {first})")
+            problems.extend(doc.problems)
+            continue
+        if entry.id:
+            kb.entries[entry.id] = entry
+            entry_lines[entry.id] = (doc, ())
+        else:
+            problems.extend(doc.problems)
+
+
+def _load_interpretations(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
+                          problems: list[str]) -> None:
+    path = folder / "interpretations.yaml"
+    if not path.exists():
+        return
+    data, doc = load_yaml(path, _label(path, root))
+    if not doc.problems and not isinstance(data, list):
+        doc.error((), "interpretations.yaml must be a list of readings")
+        data = []
+    items: list[Interpretation] = []
+    seen: set[str] = set()
+    for i, item in enumerate(data or []):
+        f = _Fields(doc, item, (i,), INTERPRETATION_KEYS)
+        interp = Interpretation(
+            id=f.slug("id", INTERPRETATION_ID_MAX),
+            film=film_id,
+            label=f.text("label", LABEL_MAX),
+            summary=f.text("summary", SUMMARY_MAX),
+            sources=f.sources(),
+        )
+        if interp.id in seen:
+            doc.error((i, "id"), f"duplicate interpretation id '{interp.id}'")
+        seen.add(interp.id)
+        items.append(interp)
+    if len(items) == 1:
+        doc.error((), "a poll needs at least 2 interpretations")
+    problems.extend(doc.problems)
+    kb.interpretations[film_id] = items

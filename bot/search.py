@@ -1,0 +1,344 @@
+"""Search over entries: SQLite FTS5 (via sqlite-utils) for recall, term coverage for confidence.
+
+FTS5's bm25 ranks well but its scores are not comparable across questions, so
+they cannot tell "a good match" from "the least bad match". Confidence is
+therefore the share of the question's informative words (IDF-weighted) that the
+entry actually contains. A question about another film always carries words the
+knowledge base has never seen, which keeps its confidence low.
+
+User text never reaches FTS syntax: it is cut into word tokens and each one is
+quoted, so quotes, ``AND``/``NEAR``, ``*``, ``:`` and SQL-looking text are just words.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import sqlite3
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from sqlite_utils import Database
+
+from bot.knowledge import Entry, Film, Source
+from bot.store import dumps, write
+
+log = logging.getLogger(__name__)
+
+MAX_TERMS = 24
+CANDIDATES = 8
+# bm25 column weights, in ENTRY_SEARCH_COLUMNS order: title, questions, aliases, tags, answer
+WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
+ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
+TYPO_WEIGHT = 0.8  # a word matched only through a typo correction
+
+_TOKEN = re.compile(r"[^\W_]+")
+_STEMMER = snowballstemmer.stemmer("english")
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren as at be because been
+    before being below between both but by can cant could couldn did didn do does doesn doing
+    don down during each either else ever few for from further get gets got had hadn has hasn
+    have haven having he her here hers herself him himself his how i if in into is isn it its
+    itself just like ll me mean means meant more most my myself no nor not now of off on once
+    only or other our ours out over own re really s same shan she should shouldn so some such
+    t than that the their theirs them themselves then there these they this those through to
+    too under until up very was wasn we were weren what whats when where which while who whom
+    why will with won would wouldn y you your yours yourself ve d m o
+    anyone anybody someone something anything everyone everything explain explained
+    tell pls plz please thanks thx lol lmao idk tbh ok okay hey hi hello yo bro guys man
+    u ur im ive wanna gonna gotta kinda sorta yeah yes nah wait actually literally
+    film movie scene happen happens happened thing things know think understand
+    """.split()
+)
+
+
+def normalize(text: str) -> str:
+    """Casefold and strip accents, so "Yūsuke" and "yusuke" are the same word."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    """All word tokens of ``text``, normalized."""
+    return _TOKEN.findall(normalize(text))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """English Snowball stem of one normalized word (cached: the vocabulary is small)."""
+    return _STEMMER.stemWord(word)
+
+
+def terms(text: str) -> set[str]:
+    """Stemmed content terms of ``text`` (stopwords dropped)."""
+    return {stem(w) for w in words(text) if w not in STOPWORDS}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One candidate entry for a question."""
+
+    id: str
+    title: str
+    spoiler: bool
+    confidence: float  # 0..1: share of the question's informative words the entry covers
+    rank: float  # bm25 (lower is better), for tie-breaking
+
+
+@dataclass(frozen=True)
+class _Term:
+    word: str  # normalized surface form from the question
+    stem: str
+    alternatives: frozenset[str]  # stems that count as this term (synonyms)
+    corrections: frozenset[str]  # stems that count through typo correction
+    idf: float
+
+
+class SearchIndex:
+    """The ``entries`` table, its FTS5 index and the term vocabulary in one database."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._synonyms: dict[str, frozenset[str]] = {}
+        self._deletes: dict[str, set[str]] | None = None
+        self.refresh()
+
+    # ---------------------------------------------------------------- writing
+
+    def rebuild(self, entries: Iterable[Entry], films: Iterable[Film]) -> None:
+        """Replace every entry, the FTS index and the vocabulary in one transaction."""
+        with write(self.db):
+            self.db.execute("DELETE FROM entries")
+            self.db.execute("DELETE FROM vocab")
+            self.db.execute("DELETE FROM films")
+            self.db["films"].insert_all(
+                {"id": f.id, "data": json.dumps(_film_dict(f), ensure_ascii=False)} for f in films
+            )
+            rows = [_row(e, "yaml") for e in entries]
+            self.db["entries"].insert_all(rows, batch_size=500)
+            self._add_vocab(rows, +1)
+        self.refresh()
+
+    def upsert(self, entry: Entry, origin: str = "moderator") -> None:
+        """Add or replace one entry (moderator edits); searchable at once."""
+        with write(self.db):
+            self._delete(entry.id)
+            row = _row(entry, origin)
+            self.db["entries"].insert(row)
+            self._add_vocab([row], +1)
+        self._deletes = None
+
+    def delete(self, entry_id: str) -> None:
+        """Remove one entry from the index."""
+        with write(self.db):
+            self._delete(entry_id)
+        self._deletes = None
+
+    def _delete(self, entry_id: str) -> None:
+        old = self.db.execute(
+            "SELECT key_terms, answer_terms FROM entries WHERE id = ?", [entry_id]
+        ).fetchone()
+        if old:
+            self._add_vocab([{"key_terms": old[0], "answer_terms": old[1]}], -1)
+            self.db.execute("DELETE FROM entries WHERE id = ?", [entry_id])
+
+    def _add_vocab(self, rows: list[dict], sign: int) -> None:
+        df: Counter[str] = Counter()
+        key_df: Counter[str] = Counter()
+        for row in rows:
+            key = set(row["key_terms"].split())
+            key_df.update(key)
+            df.update(key | set(row["answer_terms"].split()))
+        self.db.conn.executemany(
+            "INSERT INTO vocab (term, df, key_df) VALUES (?, ?, ?) "
+            "ON CONFLICT(term) DO UPDATE "
+            "SET df = df + excluded.df, key_df = key_df + excluded.key_df",
+            [(t, sign * n, sign * key_df[t]) for t, n in df.items()],
+        )
+        if sign < 0:
+            self.db.execute("DELETE FROM vocab WHERE df <= 0")
+
+    def refresh(self) -> None:
+        """Reload the synonym table after the films changed."""
+        self._synonyms = {}
+        for (data,) in self.db.execute("SELECT data FROM films"):
+            for group in json.loads(data).get("synonyms", []):
+                stems = frozenset(stem(w) for w in group)
+                for s in stems:
+                    self._synonyms[s] = self._synonyms.get(s, frozenset()) | stems
+        self._deletes = None
+        self._n = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+
+    # ---------------------------------------------------------------- reading
+
+    def count(self) -> int:
+        return self._n
+
+    def get(self, entry_id: str) -> Entry | None:
+        """The stored entry with this id (YAML or moderator), or None."""
+        rows = list(self.db["entries"].rows_where("id = ?", [entry_id]))
+        return _entry(rows[0]) if rows else None
+
+    def ids(self, prefix: str = "", limit: int = 25) -> list[tuple[str, str]]:
+        """(id, title) pairs whose id or title starts with / contains ``prefix`` (autocomplete)."""
+        like = f"%{prefix.replace('%', '').replace('_', '')}%"
+        return [
+            (r[0], r[1])
+            for r in self.db.execute(
+                "SELECT id, title FROM entries WHERE id LIKE ? OR title LIKE ? ORDER BY id LIMIT ?",
+                [like, like, limit],
+            )
+        ]
+
+    def search(self, question: str, limit: int = CANDIDATES) -> list[Hit]:
+        """Best entries for ``question``, most confident first. Never raises on user text."""
+        query_terms = self._analyse(question)
+        if not query_terms:
+            return []
+        fts_words = sorted(
+            {t.word for t in query_terms}
+            | {s for t in query_terms for s in t.alternatives | t.corrections}
+        )
+        match = " OR ".join(f'"{w}"' for w in fts_words)
+        try:
+            rows = self.db.execute(
+                "SELECT entries.id, entries.title, entries.spoiler, entries.key_terms, "
+                "entries.answer_terms, bm25(entries_fts, ?, ?, ?, ?, ?) AS rank "
+                "FROM entries_fts JOIN entries ON entries.rowid = entries_fts.rowid "
+                "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?",
+                [*WEIGHTS, match, max(limit, CANDIDATES)],
+            ).fetchall()
+        except sqlite3.OperationalError:  # pragma: no cover - tokens are quoted words only
+            log.exception("FTS query failed for %r", match)
+            return []
+        total = sum(t.idf for t in query_terms)
+        hits = []
+        for entry_id, title, spoiler, key_terms, answer_terms, rank in rows:
+            covered = _coverage(query_terms, set(key_terms.split()), set(answer_terms.split()))
+            hits.append(Hit(entry_id, title, bool(spoiler), covered / total, rank))
+        hits.sort(key=lambda h: (-round(h.confidence, 3), h.rank))
+        return hits[:limit]
+
+    def _analyse(self, question: str) -> list[_Term]:
+        seen: dict[str, _Term] = {}
+        for word in words(question[:4000]):
+            if word in STOPWORDS or len(seen) >= MAX_TERMS:
+                continue
+            s = stem(word)
+            if s in seen:
+                continue
+            alternatives = self._synonyms.get(s, frozenset({s}))
+            dfs = self._dfs(alternatives)
+            corrections: frozenset[str] = frozenset()
+            if not any(dfs.values()) and len(word) >= 4 and not word.isdigit():
+                corrections = self._corrections(s) | self._corrections(word)
+                dfs = self._dfs(corrections)
+            df = max(dfs.values(), default=0)
+            idf = math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+            seen[s] = _Term(word, s, alternatives, corrections, idf)
+        return list(seen.values())
+
+    def _dfs(self, stems: Iterable[str]) -> dict[str, int]:
+        stems = list(stems)
+        if not stems:
+            return {}
+        marks = ",".join("?" * len(stems))
+        found = dict(self.db.execute(f"SELECT term, df FROM vocab WHERE term IN ({marks})", stems))
+        return {s: found.get(s, 0) for s in stems}
+
+    def _corrections(self, word: str) -> frozenset[str]:
+        """Known key terms one edit away (delete, insert, substitute, transpose)."""
+        if self._deletes is None:
+            self._deletes = {}
+            for (term,) in self.db.execute("SELECT term FROM vocab WHERE key_df > 0"):
+                if len(term) >= 4:
+                    for variant in _deletions(term):
+                        self._deletes.setdefault(variant, set()).add(term)
+        found: set[str] = set()
+        for variant in _deletions(word):
+            found |= self._deletes.get(variant, set())
+        return frozenset(t for t in found if _one_edit(word, t))
+
+
+def _coverage(query_terms: list[_Term], key: set[str], answer: set[str]) -> float:
+    covered = 0.0
+    for t in query_terms:
+        if t.alternatives & key:
+            covered += t.idf
+        elif t.corrections & key:
+            covered += t.idf * TYPO_WEIGHT
+        elif (t.alternatives | t.corrections) & answer:
+            covered += t.idf * ANSWER_ONLY_WEIGHT
+    return covered
+
+
+def _deletions(word: str) -> set[str]:
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one insert, delete, substitution or transposition."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _row(entry: Entry, origin: str) -> dict:
+    key_text = "\n".join([entry.title, *entry.questions, *entry.aliases, " ".join(entry.tags)])
+    return {
+        "id": entry.id,
+        "film": entry.film,
+        "title": entry.title,
+        "questions": "\n".join(entry.questions),
+        "aliases": "\n".join(entry.aliases),
+        "tags": " ".join(entry.tags),
+        "answer": entry.answer,
+        "sources": dumps([s.as_dict() for s in entry.sources]),
+        "related": dumps(list(entry.related)),
+        "spoiler": int(entry.spoiler),
+        "origin": origin,
+        "key_terms": " ".join(sorted(terms(key_text) | terms(" ".join(entry.tags)))),
+        "answer_terms": " ".join(sorted(terms(entry.answer))),
+    }
+
+
+def _entry(row: dict) -> Entry:
+    return Entry(
+        id=row["id"],
+        film=row["film"],
+        title=row["title"],
+        questions=tuple(q for q in row["questions"].split("\n") if q),
+        answer=row["answer"],
+        sources=tuple(Source(**s) for s in json.loads(row["sources"])),
+        tags=tuple(row["tags"].split()),
+        spoiler=bool(row["spoiler"]),
+        related=tuple(json.loads(row["related"])),
+        aliases=tuple(a for a in row["aliases"].split("\n") if a),
+    )
+
+
+def _film_dict(film: Film) -> dict:
+    return {
+        "id": film.id,
+        "title": film.title,
+        "year": film.year,
+        "director": film.director,
+        "aliases": list(film.aliases),
+        "spoilers": film.spoilers,
+        "synonyms": [list(g) for g in film.synonyms],
+    }

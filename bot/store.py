@@ -1,0 +1,217 @@
+"""SQLite storage: one file, WAL, schema as sqlite-utils migrations.
+
+Every module that persists something reads and writes the tables defined here;
+nothing else creates tables. Each acknowledged write happens inside
+``db.atomic()`` with ``synchronous=FULL``, so it survives ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("bot")
+
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+ENTRY_SEARCH_COLUMNS = ("title", "questions", "aliases", "tags", "answer")
+
+
+def now() -> str:
+    """Current UTC time as ISO 8601 text; sorts correctly as a string."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def dumps(value: Any) -> str:
+    """Compact, stable JSON for columns that hold lists or objects."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def open_db(path: str | Path) -> Database:
+    """Open (creating if needed) the bot database with WAL and every migration applied."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = Database(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA busy_timeout=5000")
+    migrations.apply(db)
+    return db
+
+
+def get_meta(db: Database, key: str) -> str | None:
+    """Read one value from the key/value ``meta`` table."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: Database, key: str, value: str) -> None:
+    """Write one value to the ``meta`` table (caller decides the transaction)."""
+    db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+
+@migrations()
+def m001_knowledge(db: Database) -> None:
+    """Entries (YAML merged with moderator overrides), their FTS5 index and vocabulary."""
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["entries"].create(
+        {
+            "id": str,
+            "film": str,
+            "title": str,
+            "questions": str,  # newline-joined, for FTS
+            "aliases": str,  # newline-joined, for FTS
+            "tags": str,  # space-joined, for FTS
+            "answer": str,
+            "sources": str,  # JSON list of {title, url} / {scene}
+            "related": str,  # JSON list of ids
+            "spoiler": int,
+            "origin": str,  # "yaml" or "moderator"
+            "key_terms": str,  # stemmed terms of title/questions/aliases/tags
+            "answer_terms": str,  # stemmed terms of the answer
+        },
+        pk="id",
+    )
+    db["entries"].enable_fts(ENTRY_SEARCH_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZE)
+    db["vocab"].create({"term": str, "df": int, "key_df": int}, pk="term")
+    db["films"].create({"id": str, "data": str}, pk="id")
+    db["interpretations"].create(
+        {"id": str, "film": str, "position": int, "label": str, "summary": str, "sources": str},
+        pk="id",
+    )
+
+
+@migrations()
+def m002_questions(db: Database) -> None:
+    """Question log, answer feedback and per-guild settings."""
+    db["question_log"].create(
+        {
+            "id": int,
+            "asked_at": str,
+            "source": str,
+            "text": str,
+            "entry_id": str,  # NULL when the bot abstained
+            "confidence": float,
+        },
+        pk="id",
+    )
+    db["question_log"].create_index(["asked_at"])
+    db["feedback"].create(
+        {"entry_id": str, "user_id": int, "helpful": int, "updated_at": str},
+        pk=("entry_id", "user_id"),
+    )
+    db["guild_settings"].create({"guild_id": int, "show_spoilers": int}, pk="guild_id")
+
+
+@migrations()
+def m003_polls(db: Database) -> None:
+    """Polls, their options, current ballots and the append-only vote event log."""
+    db["polls"].create(
+        {
+            "id": int,
+            "question": str,
+            "film": str,
+            "kind": str,  # "interpretations" or "custom"
+            "creator_id": int,
+            "guild_id": int,
+            "channel_id": int,
+            "message_id": int,
+            "max_choices": int,  # 1 = single choice
+            "anonymous": int,
+            "allow_change": int,
+            "deadline": str,  # ISO UTC or NULL
+            "status": str,  # "open" or "closed"
+            "created_at": str,
+            "closed_at": str,
+            "closed_by": int,
+        },
+        pk="id",
+        not_null={"question", "status", "created_at"},
+    )
+    db["poll_options"].create(
+        {"poll_id": int, "option_id": str, "position": int, "label": str, "summary": str},
+        pk=("poll_id", "option_id"),
+        foreign_keys=[("poll_id", "polls", "id")],
+    )
+    db["ballots"].create(
+        {"poll_id": int, "user_id": int, "choices": str, "cast_at": str},
+        pk=("poll_id", "user_id"),  # one ballot per user per poll, enforced here
+        foreign_keys=[("poll_id", "polls", "id")],
+    )
+    db["vote_events"].create(
+        {"id": int, "poll_id": int, "user_id": int, "at": str, "old": str, "new": str},
+        pk="id",
+        foreign_keys=[("poll_id", "polls", "id")],
+    )
+    db["vote_events"].create_index(["poll_id", "id"])
+
+
+@migrations()
+def m004_curation(db: Database) -> None:
+    """Moderator overrides of entries, suggestions and the audit log."""
+    db["mod_entries"].create(
+        {
+            "id": str,
+            "data": str,  # JSON entry, or NULL when a moderator removed the entry
+            "actor_id": int,
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    db["audit_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor_id": int,
+            "action": str,
+            "entry_id": str,
+            "before": str,
+            "after": str,
+        },
+        pk="id",
+    )
+    db["suggestions"].create(
+        {
+            "id": int,
+            "created_at": str,
+            "guild_id": int,
+            "channel_id": int,
+            "author_id": int,
+            "entry_id": str,  # set for corrections, and once approved
+            "title": str,
+            "text": str,
+            "status": str,  # "pending", "approved" or "rejected"
+            "reviewer_id": int,
+            "reason": str,
+            "decided_at": str,
+        },
+        pk="id",
+    )
+
+
+@contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """A write transaction taken with BEGIN IMMEDIATE.
+
+    ``db.atomic()`` begins a deferred transaction; when several connections read
+    then write the same rows, a deferred upgrade can fail with SQLITE_BUSY at
+    once instead of waiting. IMMEDIATE takes the write lock up front, so
+    concurrent writers queue on ``busy_timeout``. Nested use becomes a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("COMMIT")
