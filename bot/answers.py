@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # Share of the question's informative words an entry must cover to be given as the answer.
 ANSWER_THRESHOLD = 0.6
 # Below this an entry is not even offered as a "closest topic".
-SUGGEST_THRESHOLD = 0.25
+SUGGEST_THRESHOLD = 0.05
 MAX_LOGGED_CHARS = 2000
 
 

@@ -135,7 +135,7 @@ class _Doc:
 def _build(doc: _Doc, node: yaml.Node, key: tuple[Any, ...], seen: set[int]) -> Any:
     """Turn a composed node into plain Python data, recording lines; refuse aliases."""
     if id(node) in seen:
-        raise _AliasFound(node.start_mark.line + 1)
+        raise _AliasFound(key)
     seen.add(id(node))
     doc.lines.setdefault(key, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -156,8 +156,8 @@ def _build(doc: _Doc, node: yaml.Node, key: tuple[Any, ...], seen: set[int]) -> 
 
 
 class _AliasFound(Exception):
-    def __init__(self, line: int):
-        self.line = line
+    def __init__(self, key: tuple[Any, ...]):
+        self.key = key
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -202,7 +202,7 @@ def parse_yaml_text(text: str, doc: _Doc) -> tuple[Any, _Doc]:
     try:
         return _build(doc, node, (), set()), doc
     except _AliasFound as exc:
-        doc.problems.append(f"{doc.path}:{exc.line}: YAML anchors and aliases are not allowed")
+        doc.error(exc.key, "YAML anchors and aliases are not allowed")
         return None, doc
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         doc.problems.append(f"{doc.path}:{doc.line()}: invalid value: {exc}")

@@ -6,10 +6,8 @@ domain errors become ``ClickException`` so users see one clear line, not a trace
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,40 +16,13 @@ import yaml
 
 from bot import __version__
 from bot.answers import ask as ask_question
-from bot.app import App, open_app
-from bot.config import BUNDLED_KNOWLEDGE, Settings, load_settings
-from bot.errors import BotError, KnowledgeError
+from bot.cli.kb import kb
+from bot.cli.options import common_options, open_app_or_fail
+from bot.config import BUNDLED_KNOWLEDGE, Settings
 from bot.evaluate import evaluate, format_report
-from bot.knowledge import load_knowledge
 from bot.text import render_answer
 
 DEFAULT_EVAL = BUNDLED_KNOWLEDGE.parent / "tests" / "data" / "questions.yaml"
-
-
-def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--db and --knowledge on every command that opens the app."""
-
-    @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-                  help="SQLite database file (env BOT_DB; default in the user data dir).")
-    @click.option("--knowledge", "knowledge_path",
-                  type=click.Path(file_okay=False, path_type=Path),
-                  help="Knowledge folder (env BOT_KNOWLEDGE; default: the bundled knowledge/).")
-    @functools.wraps(fn)
-    def wrapper(*args: Any, db_path: Path | None, knowledge_path: Path | None,
-                **kwargs: Any) -> Any:
-        try:
-            settings = load_settings({"db_path": db_path, "knowledge_path": knowledge_path})
-            return fn(*args, settings=settings, **kwargs)
-        except KnowledgeError as exc:
-            raise click.ClickException(str(exc)) from None
-        except BotError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
-
-
-def _open(settings: Settings) -> App:
-    return open_app(settings)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,7 +43,7 @@ def ask(question: tuple[str, ...], as_json: bool, batch: Any, spoilers: bool,
     """Answer a question about the film, as the bot would in a channel."""
     if not question and batch is None:
         raise click.UsageError("give a QUESTION, or --batch FILE")
-    app = _open(settings)
+    app = open_app_or_fail(settings)
     try:
         if batch is not None:
             for line in batch:
@@ -95,7 +66,7 @@ def console(settings: Settings) -> None:
     """Talk to the bot in the terminal, as in a channel (help lists the commands)."""
     from bot.console import Console
 
-    app = _open(settings)
+    app = open_app_or_fail(settings)
     try:
         Console(app, interactive=sys.stdin.isatty()).run()
     finally:
@@ -115,7 +86,7 @@ def eval_command(file: Path | None, min_recall: float | None, min_abstention: fl
     """Measure answers on a question set (YAML list of {q, expect: id | abstain})."""
     path = file or DEFAULT_EVAL
     cases = yaml.safe_load(path.read_text(encoding="utf-8"))
-    app = _open(settings)
+    app = open_app_or_fail(settings)
     try:
         report = evaluate(app, cases)
     finally:
@@ -126,26 +97,6 @@ def eval_command(file: Path | None, min_recall: float | None, min_abstention: fl
     )
     if failed:
         raise click.ClickException("below the required bar")
-
-
-@cli.group()
-def kb() -> None:
-    """Check and manage the knowledge base."""
-
-
-@kb.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-def check(path: Path | None) -> None:
-    """Validate knowledge files; print every problem as path:line: message."""
-    root = path or load_settings().knowledge_path
-    try:
-        knowledge = load_knowledge(root)
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            click.echo(problem, err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found", err=True)
-        sys.exit(1)
-    click.echo(f"ok: {knowledge.summary()}")
 
 
 @cli.command()
@@ -172,3 +123,6 @@ def run(token: str | None, sync: bool, shards: str | None, mod_roles: str | None
     from bot.cogs.runner import run_bot
 
     sys.exit(run_bot(settings, sync=sync, sharded=shards == "auto"))
+
+
+cli.add_command(kb)

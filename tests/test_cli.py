@@ -1,0 +1,135 @@
+"""The CLI through its public surface: click's runner and real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def run(tmp_path: Path, pack: Path):
+    """Invoke the CLI against the small pack and a fresh database."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(
+            cli, [*args[:1], "--db", str(tmp_path / "cli.db"), "--knowledge", str(pack), *args[1:]],
+            input=input, catch_exceptions=False,
+        )
+
+    return invoke
+
+
+def test_ask_json(run) -> None:
+    result = run("ask", "--json", "why is misaki in korea?")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["answered"] is True
+    assert data["entry_id"] == "ending-korea"
+    assert data["title"].startswith("Why is Misaki")
+    assert data["sources"] and data["score"] > 0.6
+    assert isinstance(data["alternatives"], list)
+
+
+def test_ask_prints_spoilers_hidden_by_default(run) -> None:
+    hidden = run("ask", "why is misaki in korea").output
+    shown = run("ask", "--spoilers", "why is misaki in korea").output
+    assert "||The epilogue jumps" in hidden
+    assert "||" not in shown.split("Sources:")[0]
+
+
+def test_ask_abstains_plainly(run) -> None:
+    result = run("ask", "--json", "what does the ending of parasite mean")
+    data = json.loads(result.output)
+    assert data["answered"] is False and data["entry_id"] is None and data["answer"] is None
+    text = run("ask", "what does the ending of parasite mean").output
+    assert "don't have a curated answer" in text
+
+
+def test_ask_batch_from_file_and_stdin(run, tmp_path: Path) -> None:
+    questions = tmp_path / "q.txt"
+    questions.write_text("why is misaki in korea\n\ndo they kiss\nbake bread\n", encoding="utf-8")
+    lines = run("ask", "--batch", str(questions)).output.splitlines()
+    assert [json.loads(line)["entry_id"] for line in lines] == ["ending-korea", "no-kiss", None]
+    piped = run("ask", "--batch", "-", input="why does he need a driver\n").output
+    assert json.loads(piped)["entry_id"] == "why-a-driver"
+
+
+def test_ask_without_question_is_a_usage_error(run) -> None:
+    result = run("ask")
+    assert result.exit_code == 2
+    assert "give a QUESTION" in result.output
+
+
+def test_kb_check_exit_codes(pack: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["kb", "check", str(pack)])
+    assert ok.exit_code == 0
+    assert ok.output.strip() == "ok: 1 film, 4 entries, 2 interpretations"
+    (pack / "drive-my-car" / "entries" / "no-kiss.yaml").write_text("id: no-kiss\nbogus: 1\n")
+    bad = runner.invoke(cli, ["kb", "check", str(pack)])
+    assert bad.exit_code == 1
+    assert "knowledge/drive-my-car/entries/no-kiss.yaml:2: unknown key 'bogus'" in bad.output
+    assert "knowledge/drive-my-car/entries/no-kiss.yaml:1: 'title' is missing" in bad.output
+
+
+def test_broken_knowledge_stops_ask_with_the_problem_list(run, pack: Path) -> None:
+    (pack / "drive-my-car" / "entries" / "no-kiss.yaml").write_text("id: [\n")
+    result = run("ask", "why")
+    assert result.exit_code == 1
+    assert "no-kiss.yaml:2: invalid YAML" in result.output
+
+
+def test_eval_reports_and_gates(run, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "- {q: why is misaky in korea, expect: ending-korea}\n"
+        "- {q: takatski got arrested why, expect: takatsuki-arrest}\n"
+        "- {q: best pizza in naples, expect: abstain}\n"
+        "- {q: do they kiss, expect: why-a-driver}\n",  # deliberately wrong expectation
+        encoding="utf-8",
+    )
+    result = run("eval", str(cases), "--json")
+    data = json.loads(result.output)
+    assert data["recall_at_1"] == pytest.approx(2 / 3, abs=1e-3)
+    assert data["abstention_accuracy"] == 1.0
+    assert len(data["misses"]) == 1 and "do they kiss" in data["misses"][0]
+    gated = run("eval", str(cases), "--min-recall", "0.9")
+    assert gated.exit_code == 1
+    assert "recall@1: 66.7%" in gated.output
+
+
+def _subprocess(*args: str, input: str = "", env: dict | None = None,
+                cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=input, capture_output=True, text=True,
+        timeout=60, cwd=cwd, env={**os.environ, **(env or {})},
+    )
+
+
+def test_console_is_scriptable(tmp_path: Path, pack: Path) -> None:
+    result = _subprocess("console", "--db", str(tmp_path / "c.db"), "--knowledge", str(pack),
+                         input="why is misaki in korea\nhelp\nspoilers on\ndo they kiss\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Why is Misaki in South Korea at the end?" in out
+    assert "Documented commands" in out
+    assert "No. At the ruins" in out and "||No. At the ruins" not in out
+    assert "Traceback" not in result.stderr
+
+
+def test_run_without_token_is_one_clear_line(tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "", "BOT_DB": str(tmp_path / "r.db")}
+    result = _subprocess("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: no Discord token: set DISCORD_TOKEN (environment or .env)"]
