@@ -45,7 +45,8 @@ def test_odd_questions_never_raise(app: App, text: str) -> None:
     assert len(answer.alternatives) <= 3
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=300))
 def test_any_text_is_safe_to_search(app: App, text: str) -> None:
     hits = app.index.search(text)
