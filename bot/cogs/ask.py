@@ -1,0 +1,85 @@
+"""/ask and @mention questions → answers.ask() → an embed with buttons."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answers import ask
+from bot.cogs.client import BotClient
+from bot.cogs.embeds import answer_embed
+from bot.cogs.respond import NO_PINGS, reply
+from bot.cogs.views import FeedbackButton, RelatedButton, answer_view
+
+RATE, PER = 4, 30.0  # questions per user per 30 seconds
+QUESTION_MAX = 1000
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: BotClient):
+        self.bot = bot
+        self.mention_cooldown = commands.CooldownMapping.from_cooldown(
+            RATE, PER, commands.BucketType.user)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(FeedbackButton, RelatedButton)
+
+    def show_spoilers(self, channel: object, choice: bool | None) -> bool:
+        """Explicit choice, else plain text in channels named like 'spoilers', else hidden."""
+        if choice is not None:
+            return choice
+        return "spoiler" in (getattr(channel, "name", "") or "").lower()
+
+    def _answer(self, question: str, source: str, channel: object, spoilers: bool | None
+                ) -> dict:
+        answer = ask(self.bot.app, question, source=source)
+        show = self.show_spoilers(channel, spoilers)
+        embed = answer_embed(answer, show_spoilers=show)
+        embed.set_author(name=_clip("Q: " + " ".join(question.split()), 256))
+        kwargs: dict = {"embed": embed}
+        view = answer_view(answer, self.bot, show_spoilers=show)
+        if view is not None:
+            kwargs["view"] = view
+        return kwargs
+
+    @app_commands.command(name="ask", description="Ask about the ending of Drive My Car")
+    @app_commands.describe(question="Your question, in your own words",
+                           spoilers="Show last-act answers without spoiler bars")
+    @app_commands.checks.cooldown(RATE, PER)
+    async def ask_command(self, interaction: discord.Interaction,
+                          question: app_commands.Range[str, 1, QUESTION_MAX],
+                          spoilers: bool | None = None) -> None:
+        source = f"discord:{interaction.guild_id or 'dm'}/{interaction.channel_id}"
+        await reply(interaction, **self._answer(question, source, interaction.channel, spoilers))
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if message.author.bot or me is None or me not in message.mentions:
+            return
+        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()[:QUESTION_MAX]
+        if not question:
+            await message.reply("Ask me about the ending of *Drive My Car*, e.g. "
+                                "`why is Misaki in Korea?`", mention_author=False,
+                                allowed_mentions=NO_PINGS)
+            return
+        retry_after = self.mention_cooldown.get_bucket(message).update_rate_limit()
+        if retry_after:
+            await message.reply(f"Easy there: one question at a time. Try again in "
+                                f"{retry_after:.0f}s.", mention_author=False,
+                                allowed_mentions=NO_PINGS)
+            return
+        source = f"discord:{message.guild.id if message.guild else 'dm'}/{message.channel.id}"
+        kwargs = self._answer(question, source, message.channel, None)
+        await message.reply(mention_author=False, allowed_mentions=NO_PINGS, **kwargs)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def setup(bot: BotClient) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,88 @@
+"""Answers and about-info as Discord embeds, within Discord's size limits."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.answers import Answer
+from bot.knowledge import Entry, Source
+from bot.text import spoiler
+
+COLOUR = discord.Colour.from_rgb(178, 34, 34)  # the Saab's red
+TITLE_MAX = 256
+FIELD_MAX = 1024
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def source_markdown(source: Source) -> str:
+    """A source as a markdown link, or the scene it refers to."""
+    if source.scene:
+        return f"Scene: {source.scene}"
+    title = source.title.replace("[", "(").replace("]", ")")
+    return f"[{title}]({source.url})"
+
+
+def entry_embed(entry: Entry, *, film_line: str, show_spoilers: bool) -> discord.Embed:
+    """One entry: title, answer, sources; last-act entries hidden behind spoiler markup."""
+    hidden = entry.spoiler and not show_spoilers
+    if hidden:
+        embed = discord.Embed(
+            title="Spoiler: the last act (tap the dark bars to reveal)",
+            description=spoiler(f"**{entry.title}**\n\n{entry.answer.strip()}"),
+            colour=COLOUR,
+        )
+    else:
+        embed = discord.Embed(title=_clip(entry.title, TITLE_MAX), description=entry.answer.strip(),
+                              colour=COLOUR)
+    sources = "\n".join(f"{n}. {source_markdown(s)}" for n, s in enumerate(entry.sources, 1))
+    embed.add_field(name="Sources", value=_clip(sources, FIELD_MAX), inline=False)
+    embed.set_footer(text=film_line)
+    return embed
+
+
+def answer_embed(answer: Answer, *, show_spoilers: bool) -> discord.Embed:
+    """The bot's reply to a question: the entry, or a friendly abstention."""
+    film = answer.film
+    film_line = f"{film.title} ({film.year})" if film else "Drive My Car"
+    if answer.answered and answer.entry:
+        embed = entry_embed(answer.entry, show_spoilers=show_spoilers,
+                            film_line=f"{film_line} · match {answer.confidence:.0%}")
+    else:
+        embed = discord.Embed(
+            title="I don't have a curated answer for that",
+            description=(
+                "I only answer from our checked knowledge base, and nothing in it fits this "
+                "question well enough. I'd rather say so than guess.\n"
+                "Moderators see unanswered questions, so it may be covered soon. "
+                "You can also propose an entry with `/kb suggest`."
+            ),
+            colour=discord.Colour.light_grey(),
+        )
+        embed.set_footer(text=film_line)
+    if answer.alternatives:
+        lines = [f"• {spoiler(a.title) if a.spoiler and not show_spoilers else a.title}"
+                 for a in answer.alternatives]
+        name = "Related questions" if answer.answered else "Closest topics I can answer"
+        embed.add_field(name=name, value=_clip("\n".join(lines), FIELD_MAX), inline=False)
+    return embed
+
+
+def about_embed(*, film_title: str, entries: int, interpretations: int,
+                version: str) -> discord.Embed:
+    """What the bot is, how big its knowledge base is, and how to add to it."""
+    embed = discord.Embed(
+        title=f"About the {film_title} ending bot",
+        description=(
+            "I answer questions about the ending from a curated, sourced knowledge base, and I "
+            "run polls on what the ending means. Ask with `/ask` or by mentioning me.\n\n"
+            "Missing something? Propose an entry with `/kb suggest`; moderators review it."
+        ),
+        colour=COLOUR,
+    )
+    embed.add_field(name="Knowledge base", value=f"{entries} entries")
+    embed.add_field(name="Readings for polls", value=str(interpretations))
+    embed.set_footer(text=f"version {version}")
+    return embed
