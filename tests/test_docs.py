@@ -1,0 +1,44 @@
+"""Every CLI command has help text and is mentioned in the README (sqlite-utils' test_docs)."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+from bot.cli import cli
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+    return found
+
+
+COMMANDS = _commands(cli)
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_command_has_help(name: str, command: click.Command) -> None:
+    assert command.help and command.help.strip(), f"`{name}` has no help text"
+
+
+@pytest.mark.parametrize("name", [n for n, c in COMMANDS if not isinstance(c, click.Group)])
+def test_command_is_in_readme(name: str) -> None:
+    assert f"python -m bot {name}" in README, f"README does not mention `python -m bot {name}`"
+
+
+def test_readme_gives_the_two_commands() -> None:
+    assert 'python -m pip install -e . && python -m bot ask "' in README
+    assert 'python -m pip install -e ".[test]" && python -m pytest' in README
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'python -m pip install -e ".[test]" && python -m pytest' in ci
+    assert '"$status" -eq 5' in ci
