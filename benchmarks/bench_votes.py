@@ -1,0 +1,118 @@
+"""Votes per second through ``polls.vote`` against a raw SQLite baseline, measured in one run.
+
+Each vote through ``polls.vote`` is its own committed transaction, as in the bot. The baseline
+is plain ``sqlite3`` with the same pragmas (WAL, synchronous=FULL): one INSERT OR REPLACE into a
+3-column table and a commit per vote. Both run in interleaved blocks on the same disk, so drift
+in the machine's speed hits both alike. Exit code is always 0; the last line says PASS or FAIL.
+
+    python benchmarks/bench_votes.py --voters 500 --votes 5000 [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot import poll_results, polls
+from bot.store import open_db
+
+OPTIONS = tuple(polls.Option(f"reading-{n}", f"Reading {n}") for n in range(5))
+BLOCK = 250  # votes per interleaved block
+
+
+def plan(voters: int, votes: int, first_round: int = 0) -> list[tuple[int, str]]:
+    """(user, option) pairs, users in turn; each vote differs from that user's previous one."""
+    return [
+        (n % voters + 1, OPTIONS[(n % voters + first_round + n // voters) % len(OPTIONS)].id)
+        for n in range(votes)
+    ]
+
+
+def open_raw(path: Path) -> sqlite3.Connection:
+    """The baseline connection: same journal and durability settings as store.open_db."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS ballots"
+        " (poll_id INTEGER, user_id INTEGER, choice TEXT, PRIMARY KEY (poll_id, user_id))"
+    )
+    conn.commit()
+    return conn
+
+
+def run(voters: int, votes: int, folder: Path) -> dict[str, float]:
+    """Time both paths over the same vote plan and return rates and their ratio."""
+    db = open_db(folder / "polls.db")
+    poll = polls.create_poll(db, question="How do you read the ending?", options=OPTIONS,
+                             creator_id=1)  # fmt: skip
+    raw = open_raw(folder / "raw.db")
+    for user, option in plan(voters, min(voters, 200)):  # warm both files and caches
+        polls.vote(db, poll.id, user, [option])
+        raw.execute("INSERT OR REPLACE INTO ballots VALUES (?, ?, ?)", (poll.id, user, option))
+        raw.commit()
+    votes_plan = plan(voters, votes, first_round=1)  # no timed vote repeats a current ballot
+    raw_time = core_time = 0.0
+    changed = 0
+    for start in range(0, votes, BLOCK):
+        block = votes_plan[start : start + BLOCK]
+        t0 = time.perf_counter()
+        for user, option in block:
+            raw.execute("INSERT OR REPLACE INTO ballots VALUES (?, ?, ?)", (poll.id, user, option))
+            raw.commit()
+        t1 = time.perf_counter()
+        for user, option in block:
+            result = polls.vote(db, poll.id, user, [option])
+            changed += result.old != result.new
+        t2 = time.perf_counter()
+        raw_time += t1 - t0
+        core_time += t2 - t1
+    counts = poll_results.tally(db, poll.id).counts
+    assert counts == poll_results.tally_from_events(db, poll.id), "tally and vote log disagree"
+    raw.close()
+    db.close()
+    raw_rate, core_rate = votes / raw_time, votes / core_time
+    return {
+        "voters": voters,
+        "votes": votes,
+        "changed_votes": changed,
+        "raw_votes_per_s": round(raw_rate, 1),
+        "polls_votes_per_s": round(core_rate, 1),
+        "ratio": round(core_rate / raw_rate, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run the benchmark, print the numbers and PASS/FAIL; always exit 0."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voters", type=int, default=500, help="distinct users (default 500)")
+    parser.add_argument("--votes", type=int, default=5000, help="timed votes (default 5000)")
+    parser.add_argument("--target", type=float, default=0.5, help="minimum ratio (default 0.5)")
+    parser.add_argument("--dir", type=Path, help="folder for the database files (default: temp)")
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    args = parser.parse_args(argv)
+    if args.voters < 1 or args.votes < 1:
+        parser.error("--voters and --votes must be at least 1")
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        numbers = run(args.voters, args.votes, Path(folder))
+    numbers["target"] = args.target
+    numbers["pass"] = numbers["ratio"] >= args.target
+    if args.json:
+        print(json.dumps(numbers))
+    else:
+        print(f"raw sqlite baseline: {numbers['raw_votes_per_s']:>10.1f} votes/s")
+        print(f"polls.vote:          {numbers['polls_votes_per_s']:>10.1f} votes/s")
+        print(f"ratio:               {numbers['ratio']:>10.3f} (target >= {args.target})")
+        print("PASS" if numbers["pass"] else "FAIL")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
