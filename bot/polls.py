@@ -460,3 +460,21 @@ def _shown(value: Any) -> str:
     """A user-supplied value quoted and cut short, safe to echo in a message."""
     text = repr(value)
     return text if len(text) <= 42 else text[:40] + "…"
+
+
+def interpretation_options(db: Database, film: str) -> tuple[Option, ...]:
+    """The film pack's readings of the ending (interpretations.yaml) as poll options."""
+    rows = db.execute(
+        "SELECT id, label, summary FROM interpretations WHERE film = ? ORDER BY position", [film]
+    ).fetchall()
+    return options_from_interpretations((i.split("/", 1)[1], label, s) for i, label, s in rows)
+
+
+def create_ending_poll(db: Database, *, film: str, creator_id: int, **settings: Any) -> Poll:
+    """A poll on what the ending means, with the pack's interpretations as options."""
+    options = interpretation_options(db, film)
+    if len(options) < MIN_OPTIONS:
+        raise InvalidInput(f"The {film} pack has no interpretations to vote on yet.")
+    return create_poll(db, question="What does the ending of the film mean to you?",
+                       options=options, creator_id=creator_id, film=film,
+                       kind="interpretations", **settings)

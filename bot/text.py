@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.answers import Answer
 from bot.knowledge import Source
+from bot.poll_results import Tally, render_bar
 
 
 def spoiler(text: str) -> str:
@@ -41,4 +42,22 @@ def render_answer(answer: Answer, *, show_spoilers: bool = False) -> str:
         lines.append("Related topics:" if answer.answered else "Closest topics I can answer:")
         for alt in answer.alternatives:
             lines.append(f"  - {alt.title}" + ("  [spoiler]" if alt.spoiler else ""))
+    return "\n".join(lines)
+
+
+def render_tally(tally: Tally) -> str:
+    """Poll results with bars, for the terminal."""
+    poll = tally.poll
+    state = "open" if poll.is_open else "closed"
+    lines = [f"Poll #{poll.id} ({state}): {poll.question}"]
+    width = max((len(r.option.label) for r in tally.results), default=0)
+    for n, r in enumerate(tally.results, 1):
+        lead = " <- leading" if r.option.id in tally.leaders and len(tally.leaders) == 1 else ""
+        tie = " <- tied" if r.option.id in tally.leaders and len(tally.leaders) > 1 else ""
+        lines.append(f"  {n:>2}. {r.option.label:<{width}}  {render_bar(r.percent)} "
+                     f"{r.percent:3.0f}% ({r.count}) [{r.option.id}]{lead}{tie}")
+    voters = tally.total_voters
+    lines.append(f"  {voters} voter{'s' if voters != 1 else ''}"
+                 + (f" · closes {poll.deadline:%Y-%m-%d %H:%M} UTC"
+                    if poll.deadline and poll.is_open else ""))
     return "\n".join(lines)

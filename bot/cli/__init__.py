@@ -18,6 +18,7 @@ from bot import __version__
 from bot.answers import ask as ask_question
 from bot.cli.kb import kb
 from bot.cli.options import common_options, open_app_or_fail
+from bot.cli.polls import poll
 from bot.config import BUNDLED_KNOWLEDGE, Settings
 from bot.evaluate import evaluate, format_report
 from bot.text import render_answer
@@ -126,3 +127,4 @@ def run(token: str | None, sync: bool, shards: str | None, mod_roles: str | None
 
 
 cli.add_command(kb)
+cli.add_command(poll)
