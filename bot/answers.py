@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from bot.knowledge import Entry, Film
+from bot.poll_results import Tally, tally
+from bot.polls import latest_poll
 from bot.store import now, write
 
 if TYPE_CHECKING:
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 ANSWER_THRESHOLD = 0.6
 # Below this an entry is not even offered as a "closest topic".
 SUGGEST_THRESHOLD = 0.05
+# Entries with this tag are about what the community thinks: they carry live poll standings.
+POLL_TAG = "community"
 MAX_LOGGED_CHARS = 2000
 
 
@@ -39,6 +43,7 @@ class Answer:
     confidence: float
     alternatives: tuple[Alternative, ...]
     film: Film | None
+    standings: Tally | None = None  # the latest interpretation poll, for POLL_TAG entries
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``ask --json``."""
@@ -56,6 +61,11 @@ class Answer:
             "alternatives": [
                 {"id": a.id, "title": a.title, "spoiler": a.spoiler} for a in self.alternatives
             ],
+            "standings": None if self.standings is None else {
+                "poll_id": self.standings.poll.id,
+                "total_voters": self.standings.total_voters,
+                "results": {r.option.label: r.count for r in self.standings.results},
+            },
         }
 
 
@@ -73,7 +83,12 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
     )[:3]
     films = app.films()
     film = films.get(entry.film) if entry else next(iter(films.values()), None)
-    result = Answer(question, answered, entry, top.confidence if top else 0.0, alternatives, film)
+    standings = None
+    if entry and POLL_TAG in entry.tags:
+        poll = latest_poll(app.db, film=entry.film)
+        standings = tally(app.db, poll.id) if poll else None
+    result = Answer(question, answered, entry, top.confidence if top else 0.0, alternatives, film,
+                    standings)
     if log:
         log_question(app.db, source, question, entry.id if entry else None, result.confidence)
     return result

@@ -33,6 +33,8 @@ def render_answer(answer: Answer, *, show_spoilers: bool = False) -> str:
         lines.append("")
         lines.append("Sources:")
         lines += [f"  {n}. {source_line(src)}" for n, src in enumerate(entry.sources, 1)]
+        if answer.standings is not None:
+            lines += ["", "Where the community stands right now:", render_tally(answer.standings)]
         film = f"{answer.film.title} ({answer.film.year})" if answer.film else ""
         lines.append(f"{film} · match {answer.confidence:.0%} · entry `{entry.id}`")
     else:

@@ -74,7 +74,7 @@ def test_kb_check_exit_codes(pack: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(cli, ["kb", "check", str(pack)])
     assert ok.exit_code == 0
-    assert ok.output.strip() == "ok: 1 film, 4 entries, 2 interpretations"
+    assert ok.output.strip() == "ok: 1 film, 5 entries, 2 interpretations"
     (pack / "drive-my-car" / "entries" / "no-kiss.yaml").write_text("id: no-kiss\nbogus: 1\n")
     bad = runner.invoke(cli, ["kb", "check", str(pack)])
     assert bad.exit_code == 1

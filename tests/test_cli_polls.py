@@ -57,3 +57,14 @@ def test_cli_results_and_export(app: App, tmp_path: Path, pack: Path) -> None:
     assert listed.startswith("#1\topen\t2 options")
     missing = runner.invoke(cli, ["poll", "results", "42", *args])
     assert missing.exit_code == 1 and "There is no poll #42" in missing.output
+
+
+def test_asking_what_the_community_thinks_shows_live_standings(app: App) -> None:
+    before = console(app, "what does everyone think the ending means\n")
+    assert "What does the community think the ending means?" in before
+    assert "Where the community stands" not in before  # no poll yet: nothing invented
+    out = console(app, "poll ending\nas alice\nvote 2\nas bob\nvote 2\nas carol\nvote 1\n"
+                       "what do people here think about the ending\n")
+    standings = out.split("Where the community stands right now:")[1]
+    assert "Kafuku gave Misaki the Saab" in standings
+    assert "67% (2)" in standings and "3 voters" in standings

@@ -38,10 +38,11 @@ def write_entry(pack: Path, name: str, text: str) -> Path:
 
 def test_small_pack_loads(pack: Path) -> None:
     kb = load_knowledge(pack)
-    assert set(kb.entries) == {"ending-korea", "why-a-driver", "takatsuki-arrest", "no-kiss"}
+    assert set(kb.entries) == {"ending-korea", "why-a-driver", "takatsuki-arrest", "no-kiss",
+                               "community-view"}
     assert kb.films["drive-my-car"].synonyms[0] == ("kafuku", "yusuke")
     assert [i.id for i in kb.interpretations["drive-my-car"]] == ["new-life", "gave-car"]
-    assert kb.summary() == "1 film, 4 entries, 2 interpretations"
+    assert kb.summary() == "1 film, 5 entries, 2 interpretations"
 
 
 def test_shipped_knowledge_is_valid() -> None:

@@ -115,7 +115,7 @@ def test_index_is_rebuilt_only_when_yaml_changes(settings: Settings, pack: Path)
     first.close()
     started = time.perf_counter()
     second = open_app(settings)
-    assert second.index.count() == 4
+    assert second.index.count() == 5
     assert time.perf_counter() - started < 2  # generous: only catches a rebuild loop
     assert sync_knowledge(second) is None
     second.close()
