@@ -16,6 +16,7 @@ EXTENSIONS = (
     "bot.cogs.errors",
     "bot.cogs.ask",
     "bot.cogs.about",
+    "bot.cogs.polls",
 )
 
 

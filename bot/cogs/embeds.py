@@ -6,6 +6,7 @@ import discord
 
 from bot.answers import Answer
 from bot.knowledge import Entry, Source
+from bot.poll_results import Tally, render_bar
 from bot.text import spoiler
 
 COLOUR = discord.Colour.from_rgb(178, 34, 34)  # the Saab's red
@@ -85,4 +86,31 @@ def about_embed(*, film_title: str, entries: int, interpretations: int,
     embed.add_field(name="Knowledge base", value=f"{entries} entries")
     embed.add_field(name="Readings for polls", value=str(interpretations))
     embed.set_footer(text=f"version {version}")
+    return embed
+
+
+def poll_embed(tally: Tally) -> discord.Embed:
+    """Question, one bar per option, voters, deadline as a Discord timestamp."""
+    poll = tally.poll
+    lines = []
+    for r in tally.results:
+        mark = " 🏆" if not poll.is_open and r.option.id in tally.leaders else ""
+        lines.append(f"**{discord.utils.escape_markdown(r.option.label)}**{mark}\n"
+                     f"`{render_bar(r.percent)}` {r.percent:.0f}% ({r.count})")
+    embed = discord.Embed(title=_clip(poll.question, TITLE_MAX),
+                          description=_clip("\n".join(lines), 4000), colour=COLOUR)
+    voters = f"{tally.total_voters} voter{'s' if tally.total_voters != 1 else ''}"
+    if not poll.is_open:
+        status = "Closed: final results"
+        if len(tally.leaders) > 1:
+            status += " (a tie)"
+    elif poll.deadline:
+        stamp = int(poll.deadline.timestamp())
+        status = f"Open until <t:{stamp}:f> (<t:{stamp}:R>)"
+    else:
+        status = "Open"
+    embed.add_field(name="Status", value=status, inline=False)
+    kind = "anonymous" if poll.anonymous else "public"
+    choice = "one choice" if poll.max_choices == 1 else f"up to {poll.max_choices} choices"
+    embed.set_footer(text=f"Poll #{poll.id} · {voters} · {kind} · {choice}")
     return embed

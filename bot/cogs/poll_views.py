@@ -1,0 +1,146 @@
+"""Vote buttons, the vote select and the retract button of a poll message.
+
+They are ``DynamicItem``s (discord.py ``examples/views/persistent.py``): the poll
+and option live in the ``custom_id`` (``poll:<poll id>:<option id>``), parsed by a
+pattern and checked against the database on every click, so the buttons survive
+restarts and forged or stale ids change nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import polls
+from bot.cogs.errors import guarded
+from bot.cogs.respond import reply
+from bot.curation import is_moderator
+
+if TYPE_CHECKING:
+    from bot.cogs.client import BotClient
+
+log = logging.getLogger(__name__)
+BUTTON_LIMIT = 5  # above this many options, a select menu
+
+
+def member_is_moderator(interaction: discord.Interaction, mod_roles: frozenset[int]) -> bool:
+    """Configured moderator role, or Manage Server, as the interaction reports them."""
+    user = interaction.user
+    roles = [r.id for r in getattr(user, "roles", [])]
+    perms = getattr(user, "guild_permissions", None)
+    return is_moderator(mod_roles, roles, bool(perms and perms.manage_guild))
+
+
+def poll_view(poll: polls.Poll) -> discord.ui.View | None:
+    """Buttons for up to five options, else one select; nothing once the poll is closed."""
+    if not poll.is_open:
+        return None
+    view = discord.ui.View(timeout=None)
+    if len(poll.options) <= BUTTON_LIMIT:
+        for option in poll.options:
+            view.add_item(VoteButton(poll.id, option.id, option.label))
+    else:
+        view.add_item(VoteSelect(poll))
+    return view
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button],
+                 template=r"poll:(?P<poll>[0-9]{1,18}):(?P<option>[a-z0-9][a-z0-9-]{0,39})"):
+    """One option of one poll."""
+
+    def __init__(self, poll_id: int, option_id: str, label: str = "Vote"):
+        self.poll_id, self.option_id = poll_id, option_id
+        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.primary,
+                                           custom_id=f"poll:{poll_id}:{option_id}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> VoteButton:
+        return cls(int(match["poll"]), match["option"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await guarded(interaction, _cast(interaction, self.poll_id, [self.option_id]))
+
+
+class VoteSelect(discord.ui.DynamicItem[discord.ui.Select],
+                 template=r"pollsel:(?P<poll>[0-9]{1,18})"):
+    """All options of a poll with more than five, as one menu."""
+
+    def __init__(self, poll: polls.Poll | int):
+        self.poll_id = poll if isinstance(poll, int) else poll.id
+        select: discord.ui.Select = discord.ui.Select(custom_id=f"pollsel:{self.poll_id}")
+        if isinstance(poll, polls.Poll):
+            select.placeholder = ("Pick your reading" if poll.max_choices == 1
+                                  else f"Pick up to {poll.max_choices}")
+            select.max_values = poll.max_choices
+            for option in poll.options:
+                select.add_option(label=option.label[:100], value=option.id,
+                                  description=(option.summary[:97] + "…")
+                                  if len(option.summary) > 100 else option.summary or None)
+        super().__init__(select)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select,
+                             match: re.Match[str]) -> VoteSelect:
+        return cls(int(match["poll"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        values = (interaction.data or {}).get("values", [])
+        await guarded(interaction, _cast(interaction, self.poll_id, list(values)))
+
+
+class RetractButton(discord.ui.DynamicItem[discord.ui.Button],
+                    template=r"pollx:(?P<poll>[0-9]{1,18})"):
+    """Shown under the ephemeral vote confirmation."""
+
+    def __init__(self, poll_id: int):
+        self.poll_id = poll_id
+        super().__init__(discord.ui.Button(label="Retract my vote",
+                                           style=discord.ButtonStyle.danger,
+                                           custom_id=f"pollx:{poll_id}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> RetractButton:
+        return cls(int(match["poll"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await guarded(interaction, _retract(interaction, self.poll_id))
+
+
+async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[str]) -> None:
+    client: BotClient = interaction.client  # type: ignore[assignment]
+    db = client.app.db
+    try:
+        poll = polls.get_poll(db, poll_id)
+        clicked_button = (interaction.data or {}).get("component_type") == 2
+        if poll.max_choices > 1 and clicked_button:
+            result = polls.toggle(db, poll_id, interaction.user.id, choices[0])
+        else:
+            result = polls.vote(db, poll_id, interaction.user.id, choices)
+    except polls.PollError:
+        log.warning("refused vote %r on poll %s by user %s", choices, poll_id, interaction.user.id)
+        raise
+    if result.new:
+        labels = ", ".join(f"**{result.poll.option(c).label}**" for c in result.new)
+        text = f"You voted for {labels}."
+    else:
+        text = "Your vote was removed."
+    if result.poll.allow_change and result.new:
+        view = discord.ui.View(timeout=None)
+        view.add_item(RetractButton(poll_id))
+        await reply(interaction, text, ephemeral=True, view=view)
+    else:
+        await reply(interaction, text, ephemeral=True)
+    client.get_cog("Polls").updater.changed(poll_id)  # type: ignore[union-attr]
+
+
+async def _retract(interaction: discord.Interaction, poll_id: int) -> None:
+    client: BotClient = interaction.client  # type: ignore[assignment]
+    result = polls.retract(client.app.db, poll_id, interaction.user.id)
+    await reply(interaction, "Your vote was retracted." if result.old
+                else "You had no vote in that poll.", ephemeral=True)
+    client.get_cog("Polls").updater.changed(poll_id)  # type: ignore[union-attr]

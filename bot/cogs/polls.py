@@ -1,0 +1,161 @@
+"""/poll commands → bot.polls; the poll message shows live bars (see poll_views.py)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot import poll_results, polls
+from bot.cogs.client import BotClient
+from bot.cogs.embeds import poll_embed
+from bot.cogs.poll_views import (
+    RetractButton,
+    VoteButton,
+    VoteSelect,
+    member_is_moderator,
+    poll_view,
+)
+from bot.cogs.respond import reply
+from bot.cogs.tally_updates import TallyUpdater
+from bot.errors import InvalidInput, NotAllowed
+
+log = logging.getLogger(__name__)
+
+
+def _deadline(hours: float | None) -> datetime | None:
+    return datetime.now(UTC) + timedelta(hours=hours) if hours else None
+
+
+class Polls(commands.GroupCog, group_name="poll", group_description="Polls on the ending"):
+    def __init__(self, bot: BotClient):
+        self.bot = bot
+        self.updater = TallyUpdater(bot)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(VoteButton, VoteSelect, RetractButton)
+        self.close_due.start()
+
+    async def cog_unload(self) -> None:
+        self.close_due.cancel()
+        await self.updater.flush()
+
+    @tasks.loop(seconds=30)
+    async def close_due(self) -> None:
+        """Close polls whose deadline passed (also those that expired while we were down)."""
+        for poll_id in polls.close_expired(self.bot.app.db):
+            log.info("poll %s closed at its deadline", poll_id)
+            await self.updater.final(poll_id)
+
+    @close_due.before_loop
+    async def _wait_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def _post(self, interaction: discord.Interaction, poll: polls.Poll) -> None:
+        tally = poll_results.tally(self.bot.app.db, poll.id)
+        kwargs: dict = {"embed": poll_embed(tally)}
+        view = poll_view(poll)
+        if view is not None:
+            kwargs["view"] = view
+        await reply(interaction, **kwargs)
+        message = await interaction.original_response()
+        polls.set_message(self.bot.app.db, poll.id, message.id)
+
+    @app_commands.command(name="ending", description="Start a poll on what the ending means")
+    @app_commands.describe(hours="Close automatically after this many hours",
+                           anonymous="Hide who voted for what (counts only)")
+    async def ending(self, interaction: discord.Interaction,
+                     hours: app_commands.Range[float, 0.1, 720.0] | None = None,
+                     anonymous: bool = False) -> None:
+        film = next(iter(self.bot.app.films()), None)
+        if film is None:
+            raise InvalidInput("No film pack is loaded.")
+        poll = polls.create_ending_poll(
+            self.bot.app.db, film=film, creator_id=interaction.user.id,
+            guild_id=interaction.guild_id, channel_id=interaction.channel_id,
+            anonymous=anonymous, deadline=_deadline(hours))
+        await self._post(interaction, poll)
+
+    @app_commands.command(name="create", description="Start a poll with your own options")
+    @app_commands.describe(question="What to ask", options="Options separated by |",
+                           max_choices="How many options one person may pick",
+                           hours="Close automatically after this many hours",
+                           anonymous="Hide who voted for what (counts only)")
+    async def create(self, interaction: discord.Interaction,
+                     question: app_commands.Range[str, 1, 300],
+                     options: app_commands.Range[str, 3, 2000],
+                     max_choices: app_commands.Range[int, 1, 25] = 1,
+                     hours: app_commands.Range[float, 0.1, 720.0] | None = None,
+                     anonymous: bool = False) -> None:
+        if not member_is_moderator(interaction, self.bot.app.settings.mod_roles):
+            raise NotAllowed("Only moderators can create polls with custom options; "
+                             "try /poll ending.")
+        labels = [part.strip() for part in options.split("|") if part.strip()]
+        poll = polls.create_poll(
+            self.bot.app.db, question=question,
+            options=[polls.Option(f"o{n}", label) for n, label in enumerate(labels, 1)],
+            creator_id=interaction.user.id, guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id, max_choices=max_choices,
+            anonymous=anonymous, deadline=_deadline(hours))
+        await self._post(interaction, poll)
+
+    @app_commands.command(name="results", description="Show a poll's results")
+    @app_commands.describe(poll="Poll number (default: the latest in this server)")
+    async def results(self, interaction: discord.Interaction, poll: int | None = None) -> None:
+        poll_id = poll or self._latest(interaction)
+        tally = poll_results.tally(self.bot.app.db, poll_id)
+        await reply(interaction, embed=poll_embed(tally), ephemeral=True)
+
+    @app_commands.command(name="close", description="Close a poll (moderators or its creator)")
+    async def close(self, interaction: discord.Interaction, poll: int) -> None:
+        closed = polls.close(self.bot.app.db, poll, interaction.user.id,
+                             is_moderator=member_is_moderator(
+                                 interaction, self.bot.app.settings.mod_roles))
+        await reply(interaction, f"Poll #{closed.id} is closed; the results are final.",
+                    ephemeral=True)
+        await self.updater.final(closed.id)
+
+    @app_commands.command(name="reopen", description="Reopen a closed poll (moderators)")
+    @app_commands.describe(hours="Close again automatically after this many hours")
+    async def reopen(self, interaction: discord.Interaction, poll: int,
+                     hours: app_commands.Range[float, 0.1, 720.0] | None = None) -> None:
+        opened = polls.reopen(self.bot.app.db, poll, interaction.user.id,
+                              is_moderator=member_is_moderator(
+                                  interaction, self.bot.app.settings.mod_roles),
+                              deadline=_deadline(hours))
+        await reply(interaction, f"Poll #{opened.id} is open again.", ephemeral=True)
+        await self.updater.final(opened.id)
+
+    @app_commands.command(name="list", description="Open polls in this server")
+    async def list_polls(self, interaction: discord.Interaction) -> None:
+        found = polls.list_polls(self.bot.app.db, guild_id=interaction.guild_id)
+        lines = [f"**#{p.id}** {discord.utils.escape_markdown(p.question)} "
+                 f"({poll_results.tally(self.bot.app.db, p.id).total_voters} voters)"
+                 for p in found[:20]]
+        await reply(interaction, "\n".join(lines) or "No open polls here. Start one with "
+                    "`/poll ending`.", ephemeral=True)
+
+    @results.autocomplete("poll")
+    @close.autocomplete("poll")
+    @reopen.autocomplete("poll")
+    async def poll_autocomplete(self, interaction: discord.Interaction, current: str
+                                ) -> list[app_commands.Choice[int]]:
+        found = polls.list_polls(self.bot.app.db, guild_id=interaction.guild_id, status=None)
+        return [app_commands.Choice(name=f"#{p.id} {p.question}"[:100], value=p.id)
+                for p in found if current in str(p.id) or current.lower() in p.question.lower()
+                ][:25]
+
+    def _latest(self, interaction: discord.Interaction) -> int:
+        found = polls.list_polls(self.bot.app.db, guild_id=interaction.guild_id, status=None)
+        if not found:
+            raise InvalidInput("There are no polls in this server yet; start one with "
+                               "`/poll ending`.")
+        return found[0].id
+
+
+async def setup(bot: BotClient) -> None:
+    await bot.add_cog(Polls(bot))
+
