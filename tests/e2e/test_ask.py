@@ -1,0 +1,175 @@
+"""/ask, mentions, feedback buttons and /about through the real discord.py client."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from tests.e2e.conftest import StartBot, stop
+from tests.fakediscord import FakeDiscord
+
+
+def embed_of(response: dict) -> dict:
+    assert response["type"] == 4, response
+    return response["data"]["embeds"][0]
+
+
+def custom_ids(message: dict) -> list[str]:
+    return [c["custom_id"] for row in message["components"] for c in row["components"]
+            if "custom_id" in c]
+
+
+async def test_command_tree_payload_is_valid(fake: FakeDiscord, start_dmc: StartBot) -> None:
+    await start_dmc(sync=True)
+    names = {c["name"] for c in fake.commands}
+    assert {"ask", "about", "poll"} <= names
+    puts = fake.find_requests("PUT", r"/commands$")
+    assert puts and all(r.status == 200 for r in puts)  # the fake rejects invalid trees with 400
+
+
+async def test_plain_run_does_not_sync(fake: FakeDiscord, start_dmc: StartBot) -> None:
+    await start_dmc(sync=False)
+    assert fake.find_requests("PUT", r"/commands$") == []
+
+
+async def test_ask_answers_in_time_with_a_valid_embed(fake: FakeDiscord,
+                                                      start_dmc: StartBot) -> None:
+    await start_dmc()
+    handle = await fake.slash("ask", {"question": "why does kafuku need a driver?"})
+    embed = embed_of(await handle.wait_response(timeout=3))
+    assert handle.latency is not None and handle.latency < 3
+    assert embed["title"] == "Why does Kafuku need a driver?"
+    assert "festival has a rule" in embed["description"]
+    assert embed["fields"][0]["name"] == "Sources"
+    assert "](https://goldenglobes.com/" in embed["fields"][0]["value"]
+    assert "match" in embed["footer"]["text"] and "Drive My Car (2021)" in embed["footer"]["text"]
+    assert embed["author"]["name"] == "Q: why does kafuku need a driver?"
+    ids = custom_ids(handle.original)
+    assert ids[:2] == ["fb:up:why-a-driver", "fb:down:why-a-driver"]
+    assert handle.response["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_abstention_is_friendly_and_lists_topics(fake: FakeDiscord,
+                                                       start_dmc: StartBot) -> None:
+    await start_dmc()
+    handle = await fake.slash("ask", {"question": "what does the ending of parasite mean"})
+    embed = embed_of(await handle.wait_response(timeout=3))
+    assert embed["title"] == "I don't have a curated answer for that"
+    assert "rather say so than guess" in embed["description"]
+    assert not any(i.startswith("fb:") for i in custom_ids(handle.original))
+
+
+async def test_last_act_answers_are_spoiler_wrapped_unless_asked(fake: FakeDiscord,
+                                                                 start_dmc: StartBot) -> None:
+    await start_dmc()
+    hidden = await fake.slash("ask", {"question": "why is misaki in korea"})
+    embed = embed_of(await hidden.wait_response(timeout=3))
+    assert embed["description"].startswith("||**Why is Misaki in South Korea at the end?**")
+    assert embed["description"].endswith("||")
+    assert "Korea" not in embed["title"]  # the title gives nothing away
+    shown = await fake.slash("ask", {"question": "why is misaki in korea", "spoilers": True})
+    embed = embed_of(await shown.wait_response(timeout=3))
+    assert embed["title"] == "Why is Misaki in South Korea at the end?"
+    assert "||" not in embed["description"]
+
+
+async def test_spoiler_channels_show_answers_plainly(fake: FakeDiscord,
+                                                     start_dmc: StartBot) -> None:
+    channel = fake.add_channel("dmc-spoilers")
+    await start_dmc()
+    handle = await fake.slash("ask", {"question": "why is misaki in korea"}, channel_id=channel)
+    assert "||" not in embed_of(await handle.wait_response(timeout=3))["description"]
+
+
+async def test_mention_gets_a_reply_that_pings_nobody(fake: FakeDiscord,
+                                                      start_dmc: StartBot) -> None:
+    client = await start_dmc()
+    await fake.send_message(f"<@{client.user.id}> @everyone why is Misaki in Korea?",
+                            mentions_bot=True)
+    request = await fake.wait_for(lambda r: r.method == "POST" and r.path.endswith("/messages"))
+    body = request.json
+    assert body["allowed_mentions"]["parse"] == []
+    assert body["allowed_mentions"].get("replied_user") is False
+    assert body["message_reference"]["message_id"]
+    assert body["embeds"][0]["author"]["name"] == "Q: @everyone why is Misaki in Korea?"
+    rows = list(client.app.db["question_log"].rows)
+    assert rows[-1]["entry_id"] == "ending-korea" and rows[-1]["source"].startswith("discord:")
+
+
+async def test_everyone_in_a_slash_question_does_not_ping(fake: FakeDiscord,
+                                                          start_dmc: StartBot) -> None:
+    await start_dmc()
+    handle = await fake.slash("ask", {"question": "@everyone @here <@&1> do they kiss"})
+    response = await handle.wait_response(timeout=3)
+    assert response["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_feedback_one_vote_per_user_changeable_and_survives_restart(
+        fake: FakeDiscord, start_dmc: StartBot) -> None:
+    first = await start_dmc()
+    handle = await fake.slash("ask", {"question": "do they kiss"})
+    await handle.wait_response(timeout=3)
+    message_id = int(handle.original["id"])
+    alice, bob = fake.make_user(name="alice"), fake.make_user(name="bob")
+    for user in (alice, alice, bob):
+        click = await fake.click("fb:up:no-kiss", message_id, user=user)
+        response = await click.wait_response(timeout=3)
+        assert response["data"]["flags"] & 64  # ephemeral
+    assert "(👍 2 · 👎 0;" in response["data"]["content"]
+    await stop(first)
+
+    second = await start_dmc(sync=False)  # a new process would see the same database
+    click = await fake.click("fb:down:no-kiss", message_id, user=alice)
+    response = await click.wait_response(timeout=3)
+    assert "(👍 1 · 👎 1;" in response["data"]["content"]
+    rows = {(r["user_id"], r["helpful"]) for r in second.app.db["feedback"].rows}
+    assert rows == {(int(alice["id"]), 0), (int(bob["id"]), 1)}
+
+
+async def test_related_button_opens_the_entry_ephemerally(fake: FakeDiscord,
+                                                          start_dmc: StartBot) -> None:
+    await start_dmc()
+    handle = await fake.slash("ask", {"question": "why is misaki in korea"})
+    await handle.wait_response(timeout=3)
+    assert "rel:why-a-driver" in custom_ids(handle.original)
+    click = await fake.click("rel:why-a-driver", int(handle.original["id"]))
+    response = await click.wait_response(timeout=3)
+    assert response["data"]["flags"] & 64
+    assert response["data"]["embeds"][0]["title"] == "Why does Kafuku need a driver?"
+
+
+async def test_cooldown_is_friendly(fake: FakeDiscord, start_dmc: StartBot) -> None:
+    await start_dmc()
+    user = fake.make_user(name="eager")
+    texts = []
+    for _ in range(5):
+        handle = await fake.slash("ask", {"question": "do they kiss"}, user=user)
+        texts.append((await handle.wait_response(timeout=3))["data"].get("content") or "")
+    assert all("one question at a time" not in t for t in texts[:4])
+    assert "Easy there: one question at a time" in texts[4]
+    other = await fake.slash("ask", {"question": "do they kiss"})  # another user is not slowed
+    assert "embeds" in (await other.wait_response(timeout=3))["data"]
+
+
+async def test_about(fake: FakeDiscord, start_dmc: StartBot) -> None:
+    await start_dmc()
+    handle = await fake.slash("about")
+    embed = embed_of(await handle.wait_response(timeout=3))
+    assert embed["title"] == "About the Drive My Car ending bot"
+    assert {"name": "Knowledge base", "value": "5 entries", "inline": True} in embed["fields"]
+
+
+async def test_unexpected_errors_get_an_apology(fake: FakeDiscord, start_dmc: StartBot,
+                                                caplog, monkeypatch) -> None:
+    await start_dmc()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    # a fault deep in the core (extensions are loaded into sys.modules, not their package)
+    monkeypatch.setattr(sys.modules["bot.cogs.ask"], "ask", broken)
+    handle = await fake.slash("ask", {"question": "do they kiss"})
+    response = await asyncio.wait_for(handle.wait_response(timeout=3), 5)
+    assert response["data"]["content"].startswith("Sorry, something went wrong on my side")
+    assert response["data"]["flags"] & 64
+    assert any("/ask failed for user" in r.getMessage() for r in caplog.records)
