@@ -52,7 +52,8 @@ async def test_rejected_token_is_one_clear_line(fake: FakeDiscord, tmp_path: Pat
     _, stderr = await asyncio.wait_for(proc.communicate(), 30)
     text = stderr.decode()
     assert proc.returncode == 2, text
-    assert text.strip().splitlines()[-1] == "error: Discord rejected the token (check DISCORD_TOKEN)"
+    last = text.strip().splitlines()[-1]
+    assert last == "error: Discord rejected the token (check DISCORD_TOKEN)"
     assert "Traceback" not in text and "not-the-token" not in text
 
 
