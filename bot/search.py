@@ -32,7 +32,7 @@ from bot.store import dumps, write
 log = logging.getLogger(__name__)
 
 MAX_TERMS = 24
-CANDIDATES = 8
+CANDIDATES = 20
 # bm25 column weights, in ENTRY_SEARCH_COLUMNS order: title, questions, aliases, tags, answer
 WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
 ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
@@ -54,6 +54,11 @@ STOPWORDS = frozenset(
     tell pls plz please thanks thx lol lmao idk tbh ok okay hey hi hello yo bro guys man
     u ur im ive wanna gonna gotta kinda sorta yeah yes nah wait actually literally
     film movie scene happen happens happened thing things know think understand
+    just suddenly everybody somebody stuff exactly supposed deal ton lot lots bunch
+    watched watch watching completely totally mostly basically kind sort bit
+    true told someone said say says going question questions spoiler spoilers
+    ok ok okay guess maybe honestly anyway confused confusing lost
+    one two three four five six seven eight nine ten
     """.split()
 )
 
@@ -236,7 +241,9 @@ class SearchIndex:
             alternatives = self._synonyms.get(s, frozenset({s}))
             dfs = self._dfs(alternatives)
             corrections: frozenset[str] = frozenset()
-            if not any(dfs.values()) and len(word) >= 4 and not word.isdigit():
+            if not any(dfs.values()) and word.isdigit():
+                continue  # an unknown number ("saab 9000", "5 minutes") says little
+            if not any(dfs.values()) and len(word) >= 5:
                 corrections = self._corrections(s) | self._corrections(word)
                 dfs = self._dfs(corrections)
             df = max(dfs.values(), default=0)
