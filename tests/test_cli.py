@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from bot.cli import cli
@@ -133,3 +134,15 @@ def test_run_without_token_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: no Discord token: set DISCORD_TOKEN (environment or .env)"]
+
+
+def test_shipped_pack_meets_the_quality_bars(tmp_path: Path) -> None:
+    """The bundled pack on tests/data/questions.yaml: recall@1 and abstention >= 90%."""
+    result = _subprocess("eval", "--db", str(tmp_path / "eval.db"), "--min-recall", "0.9",
+                         "--min-abstention", "0.9")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "recall@1:" in result.stdout and "abstention accuracy:" in result.stdout
+    questions = yaml.safe_load(
+        (REPO / "tests" / "data" / "questions.yaml").read_text(encoding="utf-8"))
+    assert len(questions) >= 60
+    assert sum(q["expect"] == "abstain" for q in questions) >= 12
