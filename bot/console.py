@@ -12,6 +12,7 @@ from typing import IO
 
 from bot.answers import ask
 from bot.app import App
+from bot.console_kb import KbCommands
 from bot.console_polls import PollCommands
 from bot.errors import BotError
 from bot.text import render_answer
@@ -22,7 +23,7 @@ INTRO = (
 )
 
 
-class Console(PollCommands, cmd.Cmd):
+class Console(KbCommands, PollCommands, cmd.Cmd):
     """Commands are ``do_<name>`` methods; anything else is asked as a question."""
 
     def __init__(self, app: App, *, interactive: bool = True,

@@ -1,0 +1,392 @@
+"""The console's ``kb`` commands: moderator curation in the terminal, as in the server.
+
+``KbCommands`` is a mixin for ``bot.console.Console`` (``class Console(KbCommands,
+cmd.Cmd)``); it uses the console's ``app``, ``user_id``, ``is_moderator``, ``say``,
+``stdin``/``stdout`` and ``interactive``. Domain errors propagate and the console prints
+them as ``! message``.
+
+Entry fields (``kb add``, ``kb edit ID``, ``kb approve ID``)
+------------------------------------------------------------
+At a terminal the console asks field by field. From a script (stdin not a terminal) the
+fields follow the command, one ``field: value`` per line, and an empty line ends them::
+
+    kb add
+    title: Why does Misaki smile at the end?
+    questions: why is misaki smiling | is misaki happy at the end
+    answer: The film does not say.
+      A line starting with two spaces continues the field (the two spaces are dropped;
+      a line of just two spaces is an empty line inside the answer).
+    sources: Golden Globes interview | https://goldenglobes.com/articles/...
+    sources: scene: the epilogue
+    tags: ending, misaki
+    spoiler: yes
+    <empty line>
+
+Fields: ``id`` (default: a slug of the title), ``title``, ``questions`` (``|``
+separated; repeat the line for more), ``answer``, ``sources`` (one per line: ``Title |
+https://link``, a bare link, or ``scene: ...``), ``tags``, ``spoiler`` (yes/no),
+``related``, ``aliases``. For ``kb edit`` and ``kb approve`` fields not given keep their
+current value (an empty ``related:`` clears it). A line that is not ``field: value`` also
+ends the fields and runs as the next command.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from bot import suggestions
+from bot.app import App
+from bot.curation import (
+    Actor,
+    AuditRecord,
+    EntryRow,
+    UnansweredQuestion,
+    add_entry,
+    audit_log,
+    edit_entry,
+    get_entry,
+    link_question,
+    list_entries,
+    remove_entry,
+    search_entries,
+    unanswered_questions,
+)
+from bot.errors import InvalidInput
+from bot.exchange import export_entries, import_entries, reload_knowledge
+from bot.forms import entry_data_from_form, form_defaults
+from bot.knowledge import Entry
+from bot.suggestions import Suggestion
+from bot.yamlout import dump_entry
+
+FIELDS = ("id", "title", "questions", "answer", "sources", "tags", "spoiler", "related",
+          "aliases")
+_FIELD_NAMES = {**{f: f for f in FIELDS}, "question": "questions", "source": "sources",
+                "tag": "tags", "alias": "aliases"}
+_FIELD_LINE = re.compile(r"^([a-z]+)\s*:(.*)$")
+_YES = {"y", "yes", "true", "1", "on"}
+_NO = {"n", "no", "false", "0", "off", ""}
+
+KB_HELP = """kb - curate the knowledge base (writes need a moderator):
+  kb add                      new entry (fields asked, or read from the next lines)
+  kb edit ID                  change an entry (fields not given stay as they are)
+  kb remove ID                hide an entry
+  kb show ID                  an entry as its YAML file
+  kb list [PAGE]              entries, 10 per page
+  kb search TEXT              find entries by id, title or words
+  kb suggest TITLE | TEXT [| ENTRY-ID]   suggest an entry (or a correction), anyone
+  kb queue                    pending suggestions
+  kb approve ID               turn a suggestion into an entry (fields as for add)
+  kb reject ID REASON         decline a suggestion
+  kb unanswered [DAYS]        questions the bot could not answer
+  kb link ENTRY-ID QUESTION   mark an unanswered question as answered by an entry
+  kb audit [ID]               who changed what
+  kb export DIR               write moderator entries as YAML files under DIR
+  kb import DIR               add/update entries from DIR/<film>/entries/*.yaml
+  kb reload                   re-read the YAML files"""
+
+
+# ---------------------------------------------------------------- text rendering (CLI too)
+
+
+def format_entry(entry: Entry, moderator: bool = False) -> str:
+    where = "a moderator's version" if moderator else "from the knowledge files"
+    return f"# {entry.film}/entries/{entry.id}.yaml ({where})\n{dump_entry(entry).rstrip()}"
+
+
+def format_entry_rows(rows: Iterable[EntryRow], page: int | None = None,
+                      pages: int | None = None) -> str:
+    lines = [f"  {r.id} - {r.title}" + ("  [spoiler]" if r.spoiler else "")
+             + ("  (moderator)" if r.moderator else "") for r in rows]
+    if not lines:
+        lines = ["  (no entries)"]
+    if page is not None:
+        lines.insert(0, f"entries, page {page}/{pages}:")
+    return "\n".join(lines)
+
+
+def format_audit(records: Iterable[AuditRecord]) -> str:
+    lines = []
+    for r in records:
+        changed = r.changed_fields() if r.action in ("edit", "import") and r.before else []
+        detail = f" ({', '.join(changed)})" if changed else ""
+        if r.action == "link" and r.after:
+            detail = f" ({r.after.get('question')!r})"
+        if r.action == "reject" and r.after:
+            detail = f" (#{r.after.get('id')}: {r.after.get('reason')})"
+        if r.action == "approve" and r.after:
+            detail = f" (#{r.after.get('id')})"
+        lines.append(f"  #{r.id} {r.at[:19].replace('T', ' ')} user {r.actor_id}: "
+                     f"{r.action} {r.entry_id or '-'}{detail}")
+    return "\n".join(lines) or "  (no changes recorded)"
+
+
+def format_unanswered(items: Iterable[UnansweredQuestion]) -> str:
+    return "\n".join(f"  {q.count}x  {q.text}  (last {q.last_asked[:10]})"
+                     for q in items) or "  (no unanswered questions)"
+
+
+def format_suggestion(s: Suggestion) -> str:
+    about = f" (correction of {s.entry_id})" if s.entry_id and s.is_pending else ""
+    text = " ".join(s.text.split())
+    head = f"  #{s.id} [{s.status}] by user {s.author_id}{about}: {s.title}"
+    return f"{head}\n      {text[:200]}" + ("..." if len(text) > 200 else "")
+
+
+# ---------------------------------------------------------------- the mixin
+
+
+class KbCommands:
+    """``kb SUBCOMMAND ...`` for the console (see the module docstring for the input format)."""
+
+    # provided by bot.console.Console (annotations only: the mixin must not shadow them)
+    app: App
+    user_id: int
+    is_moderator: bool
+    interactive: bool
+    use_rawinput: bool
+    stdin: IO[str]
+    stdout: IO[str]
+    cmdqueue: list[str]
+    say: Callable[[str], None]
+
+    def do_kb(self, arg: str) -> bool:
+        """kb SUBCOMMAND - curate the knowledge base; 'kb' alone lists the subcommands."""
+        name, _, rest = arg.strip().partition(" ")
+        handler = getattr(self, f"_kb_{name}", None) if name.isidentifier() else None
+        if handler is None:
+            self.say(KB_HELP)
+            return False
+        handler(rest.strip())
+        return False
+
+    def help_kb(self) -> None:
+        self.say(KB_HELP)
+
+    def complete_kb(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
+        names = [n[4:] for n in dir(self) if n.startswith("_kb_")]
+        return [n for n in names if n.startswith(text)]
+
+    @property
+    def _actor(self) -> Actor:
+        return Actor(self.user_id, self.is_moderator)
+
+    # ------------------------------------------------------------ entries
+
+    def _kb_add(self, arg: str) -> None:
+        data = self._entry_data({}, spoiler=False)
+        entry = add_entry(self.app, self._actor, data)
+        self.say(f"added {entry.id}: {entry.title}")
+
+    def _kb_edit(self, arg: str) -> None:
+        entry = get_entry(self.app, _need(arg, "kb edit ID"))
+        data = self._entry_data(form_defaults(entry), spoiler=entry.spoiler, entry_id=entry.id)
+        updated = edit_entry(self.app, self._actor, entry.id, data)
+        self.say(f"edited {entry.id}" if updated != entry else f"{entry.id}: nothing changed")
+
+    def _kb_remove(self, arg: str) -> None:
+        entry = remove_entry(self.app, self._actor, _need(arg, "kb remove ID"))
+        self.say(f"removed {entry.id}: {entry.title}")
+
+    def _kb_show(self, arg: str) -> None:
+        entry = get_entry(self.app, _need(arg, "kb show ID"))
+        moderator = self.app.db.execute(
+            "SELECT 1 FROM mod_entries WHERE id = ? AND data IS NOT NULL", [entry.id]
+        ).fetchone() is not None
+        self.say(format_entry(entry, moderator))
+
+    def _kb_list(self, arg: str) -> None:
+        page = _number(arg or "1", "kb list [PAGE]")
+        rows, pages = list_entries(self.app, page)
+        self.say(format_entry_rows(rows, page, pages))
+
+    def _kb_search(self, arg: str) -> None:
+        self.say(format_entry_rows(search_entries(self.app, _need(arg, "kb search TEXT"))))
+
+    # ------------------------------------------------------------ suggestions
+
+    def _kb_suggest(self, arg: str) -> None:
+        parts = [p.strip() for p in arg.split("|")]
+        if len(parts) < 2 or not all(parts[:2]):
+            raise InvalidInput("usage: kb suggest TITLE | TEXT [| ENTRY-ID to correct]")
+        entry_id = parts[2] if len(parts) > 2 and parts[2] else None
+        s = suggestions.suggest(self.app, self.user_id, None, None, parts[0], parts[1],
+                                entry_id)
+        self.say(f"thanks - suggestion #{s.id} is waiting for a moderator")
+
+    def _kb_queue(self, arg: str) -> None:
+        pending = suggestions.queue(self.app)
+        self.say("\n".join(map(format_suggestion, pending)) or "  (no pending suggestions)")
+
+    def _kb_approve(self, arg: str) -> None:
+        s = suggestions.get_suggestion(self.app, _number(arg, "kb approve ID"))
+        base = self.app.index.get(s.entry_id) if s.entry_id else None
+        data = self._entry_data(suggestions.suggestion_form(self.app, s),
+                                spoiler=base.spoiler if base else False,
+                                entry_id=base.id if base else None)
+        decided, entry = suggestions.approve(self.app, self._actor, s.id, data)
+        self.say(f"approved #{decided.id} as {entry.id} "
+                 f"(tell user {decided.author_id} in channel {decided.channel_id})")
+
+    def _kb_reject(self, arg: str) -> None:
+        number, _, reason = arg.partition(" ")
+        decided = suggestions.reject(self.app, self._actor,
+                                     _number(number, "kb reject ID REASON"), reason)
+        self.say(f"rejected #{decided.id}: {decided.reason}")
+
+    # ------------------------------------------------------------ questions, audit, files
+
+    def _kb_unanswered(self, arg: str) -> None:
+        days = _number(arg or "30", "kb unanswered [DAYS]")
+        self.say(format_unanswered(unanswered_questions(self.app, days=days)))
+
+    def _kb_link(self, arg: str) -> None:
+        entry_id, _, question = arg.partition(" ")
+        if not question.strip():
+            raise InvalidInput("usage: kb link ENTRY-ID QUESTION")
+        count = link_question(self.app, self._actor, question, entry_id)
+        self.say(f"linked {count} logged question(s) to {entry_id}")
+
+    def _kb_audit(self, arg: str) -> None:
+        self.say(format_audit(audit_log(self.app, arg or None)))
+
+    def _kb_export(self, arg: str) -> None:
+        result = export_entries(self.app, Path(_need(arg, "kb export DIR")))
+        lines = [f"wrote {p}" for p in result.written]
+        lines += [f"to delete: {p}" for p in result.to_delete]
+        self.say("\n".join(lines) or "nothing to export: no moderator changes")
+
+    def _kb_import(self, arg: str) -> None:
+        results = import_entries(self.app, self._actor, Path(_need(arg, "kb import DIR")))
+        self.say("\n".join(results))
+
+    def _kb_reload(self, arg: str) -> None:
+        self.say(reload_knowledge(self.app, self._actor))
+
+    # ------------------------------------------------------------ reading fields
+
+    def _entry_data(self, defaults: Mapping[str, str], *, spoiler: bool,
+                    entry_id: str | None = None) -> dict[str, Any]:
+        """Fields from the user (asked, or read from the next lines) as entry data."""
+        given = self._ask_fields(defaults) if self.interactive else self._read_fields()
+        text = {**defaults, **given}
+        if "spoiler" in given:
+            answer = given["spoiler"].strip().lower()
+            if answer not in _YES | _NO:
+                raise InvalidInput(f"spoiler must be yes or no, got '{given['spoiler']}'")
+            spoiler = answer in _YES
+        data = entry_data_from_form(
+            text.get("title", ""), text.get("questions", ""), text.get("answer", ""),
+            text.get("sources", ""), text.get("tags", ""),
+            id=given.get("id") or entry_id or defaults.get("id"), spoiler=spoiler,
+            related_text=text.get("related", ""), aliases_text=text.get("aliases", ""))
+        for key in ("related", "aliases"):
+            if key in given and not given[key].strip():
+                data[key] = []  # an explicit empty field clears it
+        return data
+
+    def _read_fields(self) -> dict[str, str]:
+        """``field: value`` lines up to an empty line (see the module docstring)."""
+        values: dict[str, list[str]] = {}
+        unknown: list[str] = []
+        last: str | None = None
+        while True:
+            line = self.stdin.readline()
+            if not line:
+                break
+            line = line.rstrip("\r\n")
+            if last is not None and line.startswith(("  ", "\t")):
+                cut = 1 if line.startswith("\t") else 2
+                values[last][-1] += "\n" + line[cut:]
+                continue
+            if not line.strip():
+                break
+            match = _FIELD_LINE.match(line)
+            if not match:
+                self.cmdqueue.insert(0, line)  # not a field: it is the next command
+                break
+            name = _FIELD_NAMES.get(match[1])
+            if name is None:
+                unknown.append(match[1])
+                last = None
+                continue
+            value = match[2].strip()
+            if name == "questions":
+                value = "\n".join(q.strip() for q in value.split("|"))
+            values.setdefault(name, []).append(value)
+            last = name
+        if unknown:
+            raise InvalidInput(f"unknown field(s) {', '.join(unknown)}; "
+                               f"the fields are {', '.join(FIELDS)}")
+        join = {"title": " ", "id": " ", "spoiler": " ", "tags": ", ", "related": ", ",
+                "aliases": ", "}
+        return {k: join.get(k, "\n").join(v) for k, v in values.items()}
+
+    def _ask_fields(self, defaults: Mapping[str, str]) -> dict[str, str]:
+        """Ask field by field at a terminal; an empty answer keeps the default."""
+        given: dict[str, str] = {}
+
+        def keep(name: str) -> str:
+            current = defaults.get(name, "")
+            return f" [{current.splitlines()[0][:40]}...]" if "\n" in current else (
+                f" [{current[:60]}]" if current else "")
+
+        def one(name: str, prompt: str) -> None:
+            value = self._prompt(f"{prompt}{keep(name)}: ")
+            if value is None:
+                raise InvalidInput("cancelled")
+            if value.strip():
+                given[name] = value.strip()
+
+        def many(name: str, prompt: str, end: str = "") -> None:
+            if defaults.get(name):
+                prompt += " (just that keeps the current text)" if end else \
+                    " (an empty line at once keeps the current ones)"
+            self.say(prompt)
+            lines: list[str] = []
+            while True:
+                value = self._prompt("  > ")
+                if value is None:
+                    raise InvalidInput("cancelled")
+                if (value.strip() == end) if end else not value.strip():
+                    break
+                lines.append(value)
+            if any(line.strip() for line in lines):
+                given[name] = "\n".join(lines)
+
+        one("title", "title")
+        many("questions", "questions people ask, one per line; an empty line ends them")
+        many("answer", "answer (markdown); a line with only '.' ends it", end=".")
+        many("sources", "sources, one per line: 'Title | https://link', a bare link or "
+                        "'scene: ...'; an empty line ends them")
+        one("tags", "tags, comma separated")
+        one("spoiler", "about the last act (spoiler)? yes/no")
+        if "id" not in defaults:
+            one("id", "id (empty: made from the title)")
+        return given
+
+    def _prompt(self, text: str) -> str | None:
+        if self.use_rawinput:
+            try:
+                return input(text)
+            except EOFError:
+                return None
+        self.stdout.write(text)
+        self.stdout.flush()
+        line = self.stdin.readline()
+        return line.rstrip("\r\n") if line else None
+
+
+def _need(arg: str, usage: str) -> str:
+    if not arg.strip():
+        raise InvalidInput(f"usage: {usage}")
+    return arg.strip()
+
+
+def _number(arg: str, usage: str) -> int:
+    value = arg.strip().lstrip("#")
+    if not value.isdigit():
+        raise InvalidInput(f"usage: {usage}")
+    return int(value)

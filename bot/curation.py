@@ -1,0 +1,432 @@
+"""Moderator curation of the knowledge base: entries, the audit log, unanswered questions.
+
+Export, import and reload (moving entries between the database and the YAML files)
+live in ``bot.exchange``.
+
+Plain functions over an ``App``; no Discord. Every write takes an ``Actor`` and raises
+``NotAllowed`` (writing nothing) unless the actor is a moderator, and every write is one
+``BEGIN IMMEDIATE`` transaction holding the moderator row, the search index row and the
+audit row together, so an acknowledged change survives ``kill -9`` whole or not at all.
+
+Where moderator entries live, and the conflict rule
+---------------------------------------------------
+The YAML files in ``knowledge/`` are the reviewed source of truth; moderators change the
+running bot without touching them. A moderator's version of an entry is stored in
+``mod_entries`` (JSON, or NULL for a removal) and written straight into the search index,
+so it is searchable at once. On every reload (``reload_knowledge``, or start-up after the
+files changed) ``bot.app.merge_overrides`` layers those rows over the YAML again:
+
+* a moderator's version of an entry wins over the YAML file with the same id, and a
+  moderator's removal hides the YAML entry: overrides survive reloads;
+* once the YAML says exactly the same thing (the override was exported with
+  ``kb export``, reviewed and committed), the override is dropped as redundant, and a
+  removal is dropped once the file is gone.
+
+So the workflow is: moderators curate in Discord, someone runs ``kb export`` into the
+pack, reviews the diff, deletes the files listed as "to delete", commits, reloads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.answers import unanswered
+from bot.app import App
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.forms import entry_data_from_form, form_defaults, slugify
+from bot.knowledge import Entry, _Doc, parse_entry
+from bot.store import dumps, now, write
+
+__all__ = [
+    "CLI_ACTOR",
+    "Actor",
+    "AuditRecord",
+    "EntryRow",
+    "Problems",
+    "UnansweredQuestion",
+    "add_entry",
+    "audit_log",
+    "edit_entry",
+    "entry_data_from_form",
+    "form_defaults",
+    "get_entry",
+    "is_moderator",
+    "link_question",
+    "list_entries",
+    "record_audit",
+    "remove_entry",
+    "require_moderator",
+    "search_entries",
+    "slugify",
+    "unanswered_questions",
+]
+
+log = logging.getLogger("bot.curation")
+
+MAX_PER_PAGE = 25
+MAX_AUDIT_ROWS = 200
+
+
+# ---------------------------------------------------------------- permissions
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking for a change; ``is_moderator`` comes from ``is_moderator()``."""
+
+    user_id: int
+    is_moderator: bool
+
+
+CLI_ACTOR = Actor(user_id=0, is_moderator=True)  # whoever runs the CLI owns the bot
+
+
+def is_moderator(mod_roles: frozenset[int], member_role_ids: Iterable[int],
+                 manage_guild: bool) -> bool:
+    """A moderator holds one of the configured roles, or the Manage Server permission."""
+    return bool(manage_guild) or not frozenset(mod_roles).isdisjoint(member_role_ids)
+
+
+def require_moderator(actor: Actor, action: str) -> None:
+    """Raise NotAllowed (and log the attempt) unless ``actor`` is a moderator."""
+    if not actor.is_moderator:
+        log.warning("refused: user %s tried to %s without moderator rights", actor.user_id,
+                    action)
+        raise NotAllowed(f"Only moderators can {action}.")
+
+
+# ---------------------------------------------------------------- data shapes
+
+
+class Problems(InvalidInput):
+    """Input broke one or more rules; ``problems`` lists each one, readable on its own."""
+
+    def __init__(self, problems: Iterable[str], head: str = "The entry was not saved"):
+        self.problems = list(problems)
+        super().__init__(f"{head}:\n" + "\n".join(f"- {p}" for p in self.problems))
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One line of an entry listing."""
+
+    id: str
+    title: str
+    film: str
+    spoiler: bool
+    moderator: bool  # a moderator's version (not, or not yet, in the YAML files)
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    at: str
+    actor_id: int
+    action: str  # add, edit, remove, import, link, approve, reject
+    entry_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    def changed_fields(self) -> list[str]:
+        """Keys whose value differs between before and after (for one-line summaries)."""
+        before, after = self.before or {}, self.after or {}
+        return [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+
+
+@dataclass(frozen=True)
+class UnansweredQuestion:
+    text: str  # normalized (lower-cased, trimmed) as grouped in the question log
+    count: int
+    last_asked: str
+
+
+# ---------------------------------------------------------------- validation
+
+_PROBLEM = re.compile(r"^entry:(\d+): (.*)$", re.DOTALL)
+_HINTS = (
+    ("must be a slug", " (for example why-a-driver)"),
+    ("must be a lowercase slug", " of a-z, 0-9 and hyphens (for example new-life)"),
+    ("characters; the limit is", " - please shorten it"),
+    ("items; the limit is", " - please remove some"),
+    ("'questions' is", " - give at least one way people ask this, one per line"),
+    ("'sources' is", " - add 'Title | https://link', a bare link, or 'scene: which scene'"),
+    ("'tags' is", " - add one or more tags such as ending, misaki"),
+)
+
+
+def _check_fields(data: Any, film: str) -> tuple[Entry, list[str]]:
+    """The loader's rules (``parse_entry``), with each problem naming its field.
+
+    Input that did not come from a file has no line numbers, so each key path gets a
+    numbered pseudo-line; a problem's line number then tells which field it is about.
+    """
+    doc = _Doc("entry")
+    paths: list[tuple[Any, ...]] = []
+
+    def walk(value: Any, key: tuple[Any, ...]) -> None:
+        paths.append(key)
+        doc.lines[key] = len(paths)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*key, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*key, i))
+
+    walk(data, ())
+    entry = parse_entry(doc, data, film)
+    return entry, [_readable(problem, paths) for problem in doc.problems]
+
+
+def _readable(problem: str, paths: list[tuple[Any, ...]]) -> str:
+    match = _PROBLEM.match(problem)
+    if not match:
+        return problem
+    path, message = paths[int(match.group(1)) - 1], match.group(2)
+    if message == "expected a mapping of keys to values" and not path:
+        message = "the entry must be a mapping of field names to values"
+    if len(path) >= 2 and path[0] == "sources" and isinstance(path[1], int):
+        message = f"source {path[1] + 1}: {message}"
+    for needle, hint in _HINTS:
+        if needle in message:
+            message += hint
+            break
+    return message
+
+
+def _film(app: App, film: str | None) -> str:
+    films = sorted(app.films())
+    if not films:
+        raise InvalidInput("No film is loaded, so there is nothing to attach the entry to.")
+    if film is None:
+        return films[0]
+    if film not in films:
+        raise InvalidInput(f"Unknown film '{film}' (known: {', '.join(films)}).")
+    return film
+
+
+def _validate(app: App, data: Mapping[str, Any], film: str | None) -> Entry:
+    """An Entry from user data, or Problems listing every field to fix."""
+    if not isinstance(data, Mapping):
+        raise Problems(["the entry must be a mapping of field names to values"])
+    data = dict(data)
+    film = _film(app, film or data.pop("film", None))
+    data.pop("film", None)
+    entry, problems = _check_fields(data, film)
+    for i, rel in enumerate(entry.related):
+        if rel == entry.id:
+            problems.append(f"related item {i + 1}: an entry cannot be related to itself")
+        elif app.index.get(rel) is None:
+            problems.append(f"related item {i + 1}: no entry has the id '{rel}'")
+    if problems:
+        raise Problems(problems)
+    return entry
+
+
+def _stored(entry: Entry) -> dict[str, Any]:
+    """The JSON shape of ``mod_entries.data`` and of audit rows (file shape + film)."""
+    return {**entry.as_dict(), "film": entry.film}
+
+
+def record_audit(db: Database, actor: Actor, action: str, entry_id: str | None,
+           before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
+    db["audit_log"].insert({
+        "at": now(), "actor_id": actor.user_id, "action": action, "entry_id": entry_id,
+        "before": dumps(before) if before is not None else None,
+        "after": dumps(after) if after is not None else None,
+    })
+
+
+def _save(app: App, actor: Actor, entry: Entry, action: str, before: Entry | None) -> None:
+    """Moderator row, index row and audit row; the caller holds the transaction."""
+    app.db["mod_entries"].upsert(
+        {"id": entry.id, "data": dumps(_stored(entry)), "actor_id": actor.user_id,
+         "updated_at": now()}, pk="id")
+    app.index.upsert(entry, origin="moderator")
+    record_audit(app.db, actor, action, entry.id, _stored(before) if before else None,
+           _stored(entry))
+
+
+# ---------------------------------------------------------------- entries
+
+
+def add_entry(app: App, actor: Actor, data: Mapping[str, Any], film: str | None = None, *,
+              question: str | None = None) -> Entry:
+    """Validate and add a new entry (searchable at once); audit "add".
+
+    ``data`` has the YAML file's shape (``entry_data_from_form`` builds it from a form).
+    ``question``: an unanswered question this entry answers; its log rows get linked in
+    the same transaction.
+    """
+    require_moderator(actor, "add entries")
+    try:
+        with write(app.db):
+            entry = _validate(app, data, film)
+            if app.index.get(entry.id) is not None:
+                raise InvalidInput(f"An entry with the id '{entry.id}' already exists: edit it, "
+                                   "or give this one another id.")
+            _save(app, actor, entry, "add", None)
+            if question is not None:
+                _link(app.db, actor, question, entry.id)
+    finally:
+        app.index.refresh()
+    log.info("entry %s added by %s", entry.id, actor.user_id)
+    return entry
+
+
+def edit_entry(app: App, actor: Actor, entry_id: str, data: Mapping[str, Any]) -> Entry:
+    """Change an entry (YAML or moderator); keys missing from ``data`` keep their value.
+
+    Audit "edit" with before and after. An edit that changes nothing writes nothing.
+    """
+    require_moderator(actor, "edit entries")
+    try:
+        with write(app.db):
+            current = get_entry(app, entry_id)
+            given = {k: v for k, v in dict(data).items() if k != "film"}
+            if given.get("id", entry_id) != entry_id:
+                raise InvalidInput(f"The id of '{entry_id}' cannot change; add a new entry "
+                                   "and remove this one instead.")
+            merged = {**current.as_dict(), **given}
+            entry = _validate(app, merged, data.get("film") or current.film)
+            if entry == current:
+                return current
+            _save(app, actor, entry, "edit", current)
+    finally:
+        app.index.refresh()
+    log.info("entry %s edited by %s", entry_id, actor.user_id)
+    return entry
+
+
+def remove_entry(app: App, actor: Actor, entry_id: str) -> Entry:
+    """Hide an entry (a tombstone in ``mod_entries``), drop it from the index; audit "remove".
+
+    Refused while other entries list it under ``related`` (exported files would not load).
+    """
+    require_moderator(actor, "remove entries")
+    try:
+        with write(app.db):
+            current = get_entry(app, entry_id)
+            referrers = [r[0] for r in app.db.execute(
+                "SELECT DISTINCT e.id FROM entries e, json_each(e.related) j "
+                "WHERE j.value = ? AND e.id != ? ORDER BY e.id", [entry_id, entry_id])]
+            if referrers:
+                raise InvalidInput(
+                    f"'{entry_id}' is listed as related by {', '.join(referrers)}; "
+                    "edit those entries first.")
+            app.db["mod_entries"].upsert(
+                {"id": entry_id, "data": None, "actor_id": actor.user_id,
+                 "updated_at": now()}, pk="id")
+            app.index.delete(entry_id)
+            record_audit(app.db, actor, "remove", entry_id, _stored(current), None)
+    finally:
+        app.index.refresh()
+    log.info("entry %s removed by %s", entry_id, actor.user_id)
+    return current
+
+
+def get_entry(app: App, entry_id: str) -> Entry:
+    """The entry as the bot answers it now; NotFound suggests close ids."""
+    entry = app.index.get(entry_id.strip())
+    if entry is None:
+        close = [i for i, _ in app.index.ids(entry_id.strip()[:40], limit=3)] if entry_id else []
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise NotFound(f"No entry has the id '{entry_id}'.{hint}")
+    return entry
+
+
+def _rows(app: App, where: str = "1", params: list[Any] | None = None,
+          tail: str = "") -> list[EntryRow]:
+    sql = ("SELECT e.id, e.title, e.film, e.spoiler, m.id IS NOT NULL FROM entries e "
+           "LEFT JOIN mod_entries m ON m.id = e.id AND m.data IS NOT NULL "
+           f"WHERE {where} ORDER BY e.id {tail}")
+    return [EntryRow(r[0], r[1], r[2], bool(r[3]), bool(r[4]))
+            for r in app.db.execute(sql, params or [])]
+
+
+def list_entries(app: App, page: int = 1, per_page: int = 10) -> tuple[list[EntryRow], int]:
+    """One page (1-based) of entries by id, and the number of pages (at least 1)."""
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"per_page must be between 1 and {MAX_PER_PAGE}.")
+    if page < 1:
+        raise InvalidInput("Pages start at 1.")
+    total = app.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+    pages = max(1, math.ceil(total / per_page))
+    rows = _rows(app, tail="LIMIT ? OFFSET ?", params=[per_page, (page - 1) * per_page])
+    return rows, pages
+
+
+def search_entries(app: App, text: str, limit: int = 10) -> list[EntryRow]:
+    """Entries whose id or title contains ``text``, then the best word matches."""
+    text = text.strip()
+    if not text:
+        return []
+    ids = [i for i, _ in app.index.ids(text, limit=limit)]
+    ids += [h.id for h in app.index.search(text, limit=limit) if h.id not in ids]
+    by_id = {r.id: r for r in _rows(app, f"e.id IN ({','.join('?' * len(ids))})", ids)} \
+        if ids else {}
+    return [by_id[i] for i in ids[:limit] if i in by_id]
+
+
+# ---------------------------------------------------------------- unanswered questions
+
+
+def unanswered_questions(app: App, days: int = 30, limit: int = 10
+                         ) -> list[UnansweredQuestion]:
+    """The questions the bot abstained on most in the last ``days`` days."""
+    if days < 1 or limit < 1:
+        raise InvalidInput("days and limit must be at least 1.")
+    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
+    return [UnansweredQuestion(*row) for row in unanswered(app.db, since=since, limit=limit)]
+
+
+def _link(db: Database, actor: Actor, question: str, entry_id: str) -> int:
+    cursor = db.execute(
+        "UPDATE question_log SET entry_id = ? "
+        "WHERE entry_id IS NULL AND lower(trim(text)) = lower(trim(?))",
+        [entry_id, question])
+    count = cursor.rowcount
+    if count:
+        record_audit(db, actor, "link", entry_id, None,
+               {"question": question.strip(), "questions_linked": count})
+    return count
+
+
+def link_question(app: App, actor: Actor, question_text: str, entry_id: str) -> int:
+    """Mark the logged unanswered question (same text, any case) as answered by an entry.
+
+    It leaves the unanswered list; audit "link". Returns how many log rows were linked.
+    """
+    require_moderator(actor, "link questions to entries")
+    if not question_text.strip():
+        raise InvalidInput("Which question? The text is empty.")
+    with write(app.db):
+        get_entry(app, entry_id)
+        count = _link(app.db, actor, question_text, entry_id)
+        if not count:
+            raise NotFound("No unanswered question in the log has that text.")
+    return count
+
+
+# ---------------------------------------------------------------- audit log
+
+
+def audit_log(app: App, entry_id: str | None = None, limit: int = 20) -> list[AuditRecord]:
+    """The newest audit rows first, for one entry or all."""
+    limit = max(1, min(limit, MAX_AUDIT_ROWS))
+    where, params = ("WHERE entry_id = ?", [entry_id]) if entry_id else ("", [])
+    rows = app.db.execute(
+        "SELECT id, at, actor_id, action, entry_id, before, after FROM audit_log "
+        f"{where} ORDER BY id DESC LIMIT ?", [*params, limit])
+    return [AuditRecord(r[0], r[1], r[2], r[3], r[4],
+                        json.loads(r[5]) if r[5] else None, json.loads(r[6]) if r[6] else None)
+            for r in rows]

@@ -1,0 +1,176 @@
+"""Moving entries between the database and the YAML files: export, import and reload.
+
+Moderator changes flow back into git as files (``export_*``), reviewed files flow in
+(``import_entries``), and ``reload_knowledge`` re-reads ``knowledge/``; the conflict
+rule between files and moderator overrides is described in ``bot.curation``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import App, sync_knowledge
+from bot.curation import Actor, Problems, _film, _save, require_moderator
+from bot.errors import InvalidInput, KnowledgeError
+from bot.knowledge import Entry, _Doc, entry_from_dict, load_yaml, parse_entry
+from bot.store import write
+from bot.yamlout import dump_entry, entry_path, write_atomic, zip_files
+
+log = logging.getLogger("bot.curation")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    written: tuple[Path, ...]
+    to_delete: tuple[Path, ...]  # files of entries moderators removed: delete them by hand
+
+
+def _moderator_entries(app: App) -> list[Entry]:
+    entries = []
+    for entry_id, data in app.db.execute(
+            "SELECT id, data FROM mod_entries WHERE data IS NOT NULL ORDER BY id"):
+        stored = json.loads(data)
+        film = stored.pop("film", None) or _film(app, None)
+        entry, _ = entry_from_dict(stored, film, f"moderator entry {entry_id}")
+        entries.append(entry)
+    return entries
+
+
+def export_files(app: App, only_moderator: bool = True) -> dict[str, str]:
+    """``<film>/entries/<id>.yaml`` → file text, for moderator entries (or every entry)."""
+    if only_moderator:
+        entries = _moderator_entries(app)
+    else:
+        ids = [r[0] for r in app.db.execute("SELECT id FROM entries ORDER BY id")]
+        entries = [e for e in map(app.index.get, ids) if e is not None]
+    return {entry_path(e.id, e.film): dump_entry(e) for e in sorted(entries, key=lambda e: e.id)}
+
+
+def removed_entry_paths(app: App) -> list[str]:
+    """``<film>/entries/<id>.yaml`` of removed entries whose file is still in the knowledge
+    folder (a removal of an entry that only moderators had needs no file change)."""
+    root = Path(app.settings.knowledge_path)
+    paths = []
+    for (entry_id,) in app.db.execute(
+            "SELECT id FROM mod_entries WHERE data IS NULL ORDER BY id"):
+        row = app.db.execute(
+            "SELECT before FROM audit_log WHERE entry_id = ? AND before IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1", [entry_id]).fetchone()
+        film = (json.loads(row[0]).get("film") if row else None) or _film(app, None)
+        if any((root / film / "entries" / f"{entry_id}{ext}").exists()
+               for ext in (".yaml", ".yml")):
+            paths.append(entry_path(entry_id, film))
+    return paths
+
+
+def export_entries(app: App, out_dir: Path, only_moderator: bool = True) -> ExportResult:
+    """Write entries as knowledge files under ``out_dir`` (byte-stable, atomic per file).
+
+    Removed entries are not written; their paths come back in ``to_delete``.
+    """
+    out_dir = Path(out_dir)
+    written = []
+    for relative, text in export_files(app, only_moderator).items():
+        path = out_dir / relative
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}") from None
+        written.append(path)
+    to_delete = [out_dir / p for p in removed_entry_paths(app)]
+    return ExportResult(tuple(written), tuple(to_delete))
+
+
+def export_zip(app: App, only_moderator: bool = True) -> bytes:
+    """The exported files as one zip (for a Discord attachment); byte-stable."""
+    return zip_files(export_files(app, only_moderator))
+
+
+def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
+    """Add or update entries from ``in_dir/<film>/entries/<id>.yaml`` files; audit "import".
+
+    Files are read and validated like the knowledge loader does; if any file has a
+    problem, every problem is reported as ``path:line: message`` and nothing is imported.
+    Returns one line per file: "added ID", "updated ID" or "unchanged ID".
+    """
+    require_moderator(actor, "import entries")
+    in_dir = Path(in_dir)
+    if not in_dir.is_dir():
+        raise InvalidInput(f"{in_dir} is not a folder.")
+    files = sorted(p for p in in_dir.glob("*/entries/*") if p.suffix in (".yaml", ".yml"))
+    if not files:
+        raise InvalidInput(f"No entry files in {in_dir} (expected <film>/entries/<id>.yaml, "
+                           "the layout `kb export` writes).")
+    films = app.films()
+    problems: list[str] = []
+    parsed: list[tuple[_Doc, Entry]] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        data, doc = load_yaml(path, str(path))
+        if data is None and not doc.problems:
+            doc.error((), "file is empty")
+        if doc.problems:
+            problems.extend(doc.problems)
+            continue
+        film = path.parent.parent.name
+        if film not in films:
+            doc.error((), f"unknown film folder '{film}' (known: {', '.join(sorted(films))})")
+        entry = parse_entry(doc, data, film)
+        if entry.id and entry.id != path.stem:
+            doc.error(("id",), f"entry id '{entry.id}' must equal the file name '{path.stem}'")
+        if entry.id in seen:
+            doc.error(("id",), f"duplicate entry id '{entry.id}' (also in {seen[entry.id]})")
+        seen.setdefault(entry.id, doc.path)
+        parsed.append((doc, entry))
+    for doc, entry in parsed:
+        for i, rel in enumerate(entry.related):
+            if rel == entry.id:
+                doc.error(("related", i), "an entry cannot be related to itself")
+            elif rel not in seen and app.index.get(rel) is None:
+                doc.error(("related", i), f"related id '{rel}' does not exist")
+        problems.extend(doc.problems)
+    if problems:
+        raise Problems(problems, head=f"Nothing was imported; {len(problems)} problem(s)")
+    results = []
+    try:
+        with write(app.db):
+            for _, entry in parsed:
+                current = app.index.get(entry.id)
+                if current == entry:
+                    results.append(f"unchanged {entry.id}")
+                    continue
+                _save(app, actor, entry, "import", current)
+                results.append(f"{'updated' if current else 'added'} {entry.id}")
+    finally:
+        app.index.refresh()
+    log.info("import by %s: %s", actor.user_id, ", ".join(results))
+    return results
+
+
+# ---------------------------------------------------------------- reload
+
+
+def reload_knowledge(app: App, actor: Actor | None = None) -> str:
+    """Re-read the YAML files now and layer moderator overrides on top (see the module doc).
+
+    On KnowledgeError (every problem as ``path:line: message``) the running index is left
+    exactly as it was. Returns a one-line summary.
+    """
+    if actor is not None:
+        require_moderator(actor, "reload the knowledge base")
+    count = "SELECT count(*) FROM mod_entries"
+    before = app.db.execute(count).fetchone()[0]
+    try:
+        kb = sync_knowledge(app, force=True)
+    except KnowledgeError as exc:
+        log.warning("reload refused, %d problem(s); the old index stays", len(exc.problems))
+        raise
+    after = app.db.execute(count).fetchone()[0]
+    summary = f"Reloaded the files ({kb.summary() if kb else 'unchanged'})"
+    summary += f"; {after} moderator change(s) kept on top of the files"
+    if before > after:
+        summary += f", {before - after} now in the files and dropped"
+    return summary + "."

@@ -1,0 +1,126 @@
+"""Entry data from a few lines of free text: what a Discord modal or the console collects.
+
+A modal holds five text inputs (title, questions, answer, sources, tags), so each list
+is written one item per line or comma separated, and ``entry_data_from_form`` turns them
+into the YAML file's shape for ``curation.add_entry`` / ``edit_entry`` to validate.
+``form_defaults`` goes the other way, to pre-fill an edit form.
+
+Sources, one per line, in any of these forms::
+
+    Golden Globes interview | https://goldenglobes.com/articles/...
+    https://eiga.com/movie/94037/review/        (the title becomes the host: eiga.com)
+    scene: Kafuku and Misaki at the ruins of her house
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.errors import InvalidInput
+from bot.knowledge import ENTRY_LIMITS, Entry, Source
+
+_URL_AT_END = re.compile(r"^(?P<title>.*?)[\s|]*(?P<url>https?://\S+)$", re.IGNORECASE)
+_SCENE = re.compile(r"^scene\s*:\s*(?P<scene>.*)$", re.IGNORECASE)
+_BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+SOURCE_FORMS = "'Title | https://link', a bare https:// link, or 'scene: which scene'"
+
+
+def slugify(text: str, limit: int = ENTRY_LIMITS["id"]) -> str:
+    """A valid entry id from a title: ``Why is Misaki in Korea?`` → ``why-is-misaki-in-korea``.
+
+    Accents are dropped; a title with no latin letters or digits gets ``entry-<hash>``.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit]
+        cut = slug.rfind("-")
+        slug = slug[:cut] if cut > limit // 2 else slug
+        slug = slug.strip("-")
+    return slug or "entry-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _lines(text: str) -> list[str]:
+    """Non-empty lines, trimmed, without list bullets (``- ``, ``* ``, ``1. ``)."""
+    out = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _BULLET.sub("", line.strip()).strip()
+        if line and line not in out:
+            out.append(line)
+    return out
+
+
+def _words(text: str, separators: str = r"[,\s]+") -> list[str]:
+    return list(dict.fromkeys(w.strip() for w in re.split(separators, text) if w.strip()))
+
+
+def parse_sources(text: str) -> list[dict[str, str]]:
+    """Source lines → ``[{title, url} | {scene}]``; InvalidInput names every bad line."""
+    sources, problems = [], []
+    for n, line in enumerate(_lines(text), 1):
+        scene = _SCENE.match(line)
+        url = _URL_AT_END.match(line)
+        if scene:
+            sources.append({"scene": scene["scene"].strip()})
+        elif url:
+            title = url["title"].strip().rstrip("|:-–—").strip()
+            host = (urlsplit(url["url"]).hostname or url["url"]).removeprefix("www.")
+            sources.append({"title": title or host, "url": url["url"]})
+        else:
+            problems.append(f"sources line {n} ('{line[:60]}') is not a source; "
+                            f"write {SOURCE_FORMS}")
+    if problems:
+        raise InvalidInput("\n".join(problems))
+    return sources
+
+
+def entry_data_from_form(title: str, questions_text: str, answer: str, sources_text: str,
+                         tags_text: str, id: str | None = None, spoiler: bool | None = False,
+                         related_text: str = "", aliases_text: str = "") -> dict[str, Any]:
+    """The five modal fields (plus optional extras) as entry data in the YAML file's shape.
+
+    Questions: one per line. Sources: one per line (see the module doc). Tags: comma or
+    space separated, lower-cased. ``id`` defaults to a slug of the title. ``spoiler=None``
+    leaves the key out, so an edit keeps the entry's current flag; ``related_text`` and
+    ``aliases_text`` are left out when empty for the same reason. The answer is kept as
+    written (markdown included); only line endings are normalized.
+    """
+    title = " ".join(title.split())
+    data: dict[str, Any] = {
+        "id": (id or "").strip() or slugify(title),
+        "title": title,
+        "questions": _lines(questions_text),
+        "answer": answer.replace("\r\n", "\n").replace("\r", "\n").strip(),
+        "sources": parse_sources(sources_text),
+        "tags": [t.lstrip("#").lower() for t in _words(tags_text)],
+    }
+    if spoiler is not None:
+        data["spoiler"] = bool(spoiler)
+    if related_text.strip():
+        data["related"] = _words(related_text)
+    if aliases_text.strip():
+        data["aliases"] = _words(aliases_text, r"\s*[,\n]\s*")
+    return data
+
+
+def source_text(source: Source) -> str:
+    """One source as a form line (the inverse of ``parse_sources``)."""
+    return f"scene: {source.scene}" if source.scene else f"{source.title} | {source.url}"
+
+
+def form_defaults(entry: Entry) -> dict[str, str]:
+    """An entry as form text, to pre-fill an edit modal or prompt."""
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "questions": "\n".join(entry.questions),
+        "answer": entry.answer,
+        "sources": "\n".join(source_text(s) for s in entry.sources),
+        "tags": ", ".join(entry.tags),
+        "related": ", ".join(entry.related),
+        "aliases": ", ".join(entry.aliases),
+    }

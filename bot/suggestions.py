@@ -1,0 +1,154 @@
+"""Suggestions: any member proposes an entry or a correction; a moderator decides.
+
+A suggestion is free text (title + text), not an entry: the moderator turns it into
+entry data (usually through the same modal as ``kb add``, pre-filled by
+``suggestion_form``) and approves it, which adds the entry (or edits ``entry_id`` for a
+correction) in the same transaction as the decision. A decided suggestion stays decided.
+The returned ``Suggestion`` carries ``author_id`` and ``channel_id`` so the Discord layer
+can tell the suggester what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bot.app import App
+from bot.curation import Actor, add_entry, edit_entry, get_entry, record_audit, require_moderator
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.forms import form_defaults
+from bot.knowledge import Entry
+from bot.store import now, write
+
+TITLE_MAX = 200
+TEXT_MAX = 2000
+REASON_MAX = 500
+MAX_PENDING_PER_USER = 5  # stops one member flooding the queue
+STATUSES = ("pending", "approved", "rejected")
+_COLS = ("id, created_at, guild_id, channel_id, author_id, entry_id, title, text, status, "
+         "reviewer_id, reason, decided_at")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: int
+    created_at: str
+    guild_id: int | None
+    channel_id: int | None
+    author_id: int
+    entry_id: str | None  # the entry to correct; for approved ones, the resulting entry
+    title: str
+    text: str
+    status: str  # pending, approved or rejected
+    reviewer_id: int | None
+    reason: str | None
+    decided_at: str | None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _text(value: str, what: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"The {what} is empty; please write something.")
+    if len(value) > limit:
+        raise InvalidInput(f"The {what} is {len(value)} characters; the limit is {limit}. "
+                           "Please shorten it.")
+    return value
+
+
+def suggest(app: App, author_id: int, guild_id: int | None, channel_id: int | None,
+            title: str, text: str, entry_id: str | None = None) -> Suggestion:
+    """Queue a suggestion from any member (a correction when ``entry_id`` is given)."""
+    title = _text(title, "title", TITLE_MAX)
+    text = _text(text, "suggestion text", TEXT_MAX)
+    with write(app.db):
+        if entry_id:
+            entry_id = get_entry(app, entry_id).id
+        pending = app.db.execute(
+            "SELECT count(*) FROM suggestions WHERE author_id = ? AND status = 'pending'",
+            [author_id]).fetchone()[0]
+        if pending >= MAX_PENDING_PER_USER:
+            raise NotAllowed(f"You already have {pending} suggestions waiting for review; "
+                             "please wait until a moderator has looked at them.")
+        new_id = app.db["suggestions"].insert({
+            "created_at": now(), "guild_id": guild_id, "channel_id": channel_id,
+            "author_id": author_id, "entry_id": entry_id or None, "title": title,
+            "text": text, "status": "pending",
+        }).last_pk
+    return get_suggestion(app, int(new_id))
+
+
+def get_suggestion(app: App, suggestion_id: int) -> Suggestion:
+    row = app.db.execute(f"SELECT {_COLS} FROM suggestions WHERE id = ?",
+                         [suggestion_id]).fetchone()
+    if row is None:
+        raise NotFound(f"No suggestion #{suggestion_id}.")
+    return Suggestion(*row)
+
+
+def queue(app: App, limit: int = 25) -> list[Suggestion]:
+    """Pending suggestions, oldest first."""
+    rows = app.db.execute(
+        f"SELECT {_COLS} FROM suggestions WHERE status = 'pending' ORDER BY id LIMIT ?",
+        [max(1, limit)])
+    return [Suggestion(*r) for r in rows]
+
+
+def suggestion_form(app: App, suggestion: Suggestion) -> dict[str, str]:
+    """Form text to pre-fill the moderator's modal when approving."""
+    if suggestion.entry_id:
+        entry = app.index.get(suggestion.entry_id)
+        if entry is not None:
+            return form_defaults(entry)
+    return {"title": suggestion.title, "questions": suggestion.title,
+            "answer": suggestion.text, "sources": "", "tags": ""}
+
+
+def _pending(app: App, suggestion_id: int) -> Suggestion:
+    current = get_suggestion(app, suggestion_id)
+    if not current.is_pending:
+        who = f" by user {current.reviewer_id}" if current.reviewer_id is not None else ""
+        raise InvalidInput(f"Suggestion #{suggestion_id} was already {current.status}{who}.")
+    return current
+
+
+def approve(app: App, actor: Actor, suggestion_id: int, data: Mapping[str, Any]
+            ) -> tuple[Suggestion, Entry]:
+    """Turn a pending suggestion into an entry (or an edit of ``entry_id``); audit "approve"."""
+    require_moderator(actor, "approve suggestions")
+    with write(app.db):
+        current = _pending(app, suggestion_id)
+        if current.entry_id:
+            entry = edit_entry(app, actor, current.entry_id, data)
+        else:
+            entry = add_entry(app, actor, data)
+        app.db.execute(
+            "UPDATE suggestions SET status = 'approved', reviewer_id = ?, decided_at = ?, "
+            "entry_id = ? WHERE id = ?", [actor.user_id, now(), entry.id, suggestion_id])
+        decided = get_suggestion(app, suggestion_id)
+        record_audit(app.db, actor, "approve", entry.id, current.to_dict(),
+                     decided.to_dict())
+    app.index.refresh()
+    return decided, entry
+
+
+def reject(app: App, actor: Actor, suggestion_id: int, reason: str) -> Suggestion:
+    """Decline a pending suggestion; the reason is required and shown to the suggester."""
+    require_moderator(actor, "reject suggestions")
+    reason = _text(reason, "reason", REASON_MAX)
+    with write(app.db):
+        current = _pending(app, suggestion_id)
+        app.db.execute(
+            "UPDATE suggestions SET status = 'rejected', reviewer_id = ?, decided_at = ?, "
+            "reason = ? WHERE id = ?", [actor.user_id, now(), reason, suggestion_id])
+        decided = get_suggestion(app, suggestion_id)
+        record_audit(app.db, actor, "reject", current.entry_id, current.to_dict(),
+                     decided.to_dict())
+    return decided
