@@ -68,7 +68,8 @@ def sync_knowledge(app: App, *, force: bool = False) -> KnowledgeBase | None:
         return None
     kb = load_knowledge(root)
     entries = merge_overrides(app.db, kb)
-    app.index.rebuild(entries, kb.films.values())
+    moderated = {r[0] for r in app.db.execute("SELECT id FROM mod_entries")}
+    app.index.rebuild(entries, kb.films.values(), moderated=moderated)
     with write(app.db):
         app.db.execute("DELETE FROM interpretations")
         app.db["interpretations"].insert_all(
@@ -98,8 +99,11 @@ def merge_overrides(db: Database, kb: KnowledgeBase) -> list[Entry]:
             else:
                 db["mod_entries"].delete(row["id"])
             continue
-        entry, _ = entry_from_dict(data, film or next(iter(kb.films), ""),
-                                   f"moderator entry {row['id']}")
+        entry, problems = entry_from_dict(data, film or next(iter(kb.films), ""),
+                                          f"moderator entry {row['id']}")
+        if problems:  # kept (it was acknowledged), but a curator should look at it
+            log.warning("moderator entry %s no longer validates: %s", row["id"],
+                        "; ".join(problems))
         yaml_entry = kb.entries.get(entry.id)
         if yaml_entry is not None and yaml_entry.as_dict() == entry.as_dict():
             db["mod_entries"].delete(row["id"])

@@ -116,8 +116,12 @@ class SearchIndex:
 
     # ---------------------------------------------------------------- writing
 
-    def rebuild(self, entries: Iterable[Entry], films: Iterable[Film]) -> None:
-        """Replace every entry, the FTS index and the vocabulary in one transaction."""
+    def rebuild(self, entries: Iterable[Entry], films: Iterable[Film], *,
+                moderated: frozenset[str] | set[str] = frozenset()) -> None:
+        """Replace every entry, the FTS index and the vocabulary in one transaction.
+
+        ``moderated`` names the entries that come from moderators rather than the files.
+        """
         with write(self.db):
             self.db.execute("DELETE FROM entries")
             self.db.execute("DELETE FROM vocab")
@@ -125,7 +129,7 @@ class SearchIndex:
             self.db["films"].insert_all(
                 {"id": f.id, "data": json.dumps(_film_dict(f), ensure_ascii=False)} for f in films
             )
-            rows = [_row(e, "yaml") for e in entries]
+            rows = [_row(e, "moderator" if e.id in moderated else "yaml") for e in entries]
             self.db["entries"].insert_all(rows, batch_size=500)
             self._add_vocab(rows, +1)
         self.refresh()

@@ -606,6 +606,8 @@ def test_overrides_survive_reload_until_the_yaml_matches(app: App, pack: Path) -
     assert get_entry(app, "whose-dog-is-in-the-saab-at-the-end").answer == MARKDOWN
     assert app.index.get("takatsuki-arrest") is None
     assert ask(app, "whose dog is it at the end", source="t", log=False).answered
+    origins = dict(app.db.execute("SELECT id, origin FROM entries"))
+    assert origins["why-a-driver"] == "moderator" and origins["ending-korea"] == "yaml"
 
     # the overrides are exported and committed: they are dropped as redundant
     result = export_entries(app, pack)
@@ -618,6 +620,7 @@ def test_overrides_survive_reload_until_the_yaml_matches(app: App, pack: Path) -
     assert get_entry(app, "whose-dog-is-in-the-saab-at-the-end").answer == MARKDOWN
     assert app.index.get("takatsuki-arrest") is None
     assert export_files(app) == {} and removed_entry_paths(app) == []
+    assert set(dict(app.db.execute("SELECT id, origin FROM entries")).values()) == {"yaml"}
 
 
 def test_reload_without_actor_is_allowed_for_the_operator(app: App) -> None:
