@@ -31,6 +31,7 @@ from bot.store import dumps, write
 OPTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 FILM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 KINDS = ("interpretations", "custom")
+SQLITE_INT_LIMIT = 2**63
 MIN_OPTIONS, MAX_OPTIONS = 2, 25  # 25: the most buttons one Discord message can hold
 _COLS = (
     "id, question, creator_id, guild_id, channel_id, message_id, film, kind, max_choices,"
@@ -314,7 +315,8 @@ def latest_poll(
 def _load(db: Database, poll_id: Any) -> Poll:
     """One poll with its options; PollNotFound for ids that are unknown or not even integers."""
     row = None
-    if type(poll_id) is int:  # a text "1" would match id 1 through SQLite's type affinity
+    # a text "1" would match id 1 through SQLite's type affinity; SQLite ints are 64-bit
+    if type(poll_id) is int and 0 < poll_id < SQLITE_INT_LIMIT:
         row = db.execute(f"SELECT {_COLS} FROM polls WHERE id = ?", [poll_id]).fetchone()
     if row is None:
         raise PollNotFound(f"There is no poll #{_shown(poll_id)}; it may have been removed.")
@@ -423,7 +425,8 @@ def _text(value: Any, what: str, low: int, high: int) -> str:
 
 def _check_id(value: Any, name: str, nullable: bool = False) -> None:
     """Discord ids are plain integers; refuse anything else before it reaches the database."""
-    if not (type(value) is int or (nullable and value is None)):  # True is no id
+    if not ((type(value) is int and 0 <= value < SQLITE_INT_LIMIT)  # True is no id
+            or (nullable and value is None)):
         raise InvalidInput(f"{name} must be a Discord id (an integer), got {_shown(value)}.")
 
 
