@@ -27,7 +27,7 @@ PROBLEM = re.compile(r"^knowledge/drive-my-car/[\w./-]+:\d+: .+")
 
 def counts(app: App) -> tuple[int, ...]:
     tables = ("polls", "poll_options", "ballots", "vote_events", "mod_entries", "audit_log")
-    return tuple(app.db[t].count for t in tables) + (app.index.count(),)
+    return (*(app.db[t].count for t in tables), app.index.count())
 
 
 @FUZZ
