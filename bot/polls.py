@@ -309,6 +309,24 @@ def latest_poll(
     return None if poll_id is None else _load(db, poll_id)
 
 
+def interpretation_options(db: Database, film: str) -> tuple[Option, ...]:
+    """The film pack's readings of the ending (interpretations.yaml) as poll options."""
+    rows = db.execute(
+        "SELECT id, label, summary FROM interpretations WHERE film = ? ORDER BY position", [film]
+    ).fetchall()
+    return options_from_interpretations((i.split("/", 1)[1], label, s) for i, label, s in rows)
+
+
+def create_ending_poll(db: Database, *, film: str, creator_id: int, **settings: Any) -> Poll:
+    """A poll on what the ending means, with the pack's interpretations as options."""
+    options = interpretation_options(db, film)
+    if len(options) < MIN_OPTIONS:
+        raise InvalidInput(f"The {film} pack has no interpretations to vote on yet.")
+    return create_poll(db, question="What does the ending of the film mean to you?",
+                       options=options, creator_id=creator_id, film=film,
+                       kind="interpretations", **settings)
+
+
 # ---- helpers ---------------------------------------------------------------------------------
 
 
@@ -464,20 +482,3 @@ def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 42 else text[:40] + "…"
 
-
-def interpretation_options(db: Database, film: str) -> tuple[Option, ...]:
-    """The film pack's readings of the ending (interpretations.yaml) as poll options."""
-    rows = db.execute(
-        "SELECT id, label, summary FROM interpretations WHERE film = ? ORDER BY position", [film]
-    ).fetchall()
-    return options_from_interpretations((i.split("/", 1)[1], label, s) for i, label, s in rows)
-
-
-def create_ending_poll(db: Database, *, film: str, creator_id: int, **settings: Any) -> Poll:
-    """A poll on what the ending means, with the pack's interpretations as options."""
-    options = interpretation_options(db, film)
-    if len(options) < MIN_OPTIONS:
-        raise InvalidInput(f"The {film} pack has no interpretations to vote on yet.")
-    return create_poll(db, question="What does the ending of the film mean to you?",
-                       options=options, creator_id=creator_id, film=film,
-                       kind="interpretations", **settings)
