@@ -30,8 +30,10 @@ def member_is_moderator(interaction: discord.Interaction, mod_roles: frozenset[i
     """Configured moderator role, or Manage Server, as the interaction reports them."""
     user = interaction.user
     roles = [r.id for r in getattr(user, "roles", [])]
-    perms = getattr(user, "guild_permissions", None)
-    return is_moderator(mod_roles, roles, bool(perms and perms.manage_guild))
+    cached = getattr(user, "guild_permissions", None)
+    # interaction.permissions is what Discord resolved for this member in this channel
+    manage = interaction.permissions.manage_guild or bool(cached and cached.manage_guild)
+    return is_moderator(mod_roles, roles, manage)
 
 
 def poll_view(poll: polls.Poll) -> discord.ui.View | None:
@@ -140,7 +142,11 @@ async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[st
 
 async def _retract(interaction: discord.Interaction, poll_id: int) -> None:
     client: BotClient = interaction.client  # type: ignore[assignment]
-    result = polls.retract(client.app.db, poll_id, interaction.user.id)
+    try:
+        result = polls.retract(client.app.db, poll_id, interaction.user.id)
+    except polls.PollError:
+        log.warning("refused retract on poll %s by user %s", poll_id, interaction.user.id)
+        raise
     await reply(interaction, "Your vote was retracted." if result.old
                 else "You had no vote in that poll.", ephemeral=True)
     client.get_cog("Polls").updater.changed(poll_id)  # type: ignore[union-attr]

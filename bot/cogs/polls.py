@@ -132,9 +132,11 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     @app_commands.command(name="list", description="Open polls in this server")
     async def list_polls(self, interaction: discord.Interaction) -> None:
         found = polls.list_polls(self.bot.app.db, guild_id=interaction.guild_id)
-        lines = [f"**#{p.id}** {discord.utils.escape_markdown(p.question)} "
-                 f"({poll_results.tally(self.bot.app.db, p.id).total_voters} voters)"
-                 for p in found[:20]]
+        lines = []
+        for p in found[:20]:
+            voters = poll_results.tally(self.bot.app.db, p.id).total_voters
+            lines.append(f"**#{p.id}** {discord.utils.escape_markdown(p.question)} "
+                         f"({voters} voter{'' if voters == 1 else 's'})")
         await reply(interaction, "\n".join(lines) or "No open polls here. Start one with "
                     "`/poll ending`.", ephemeral=True)
 

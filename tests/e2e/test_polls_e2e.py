@@ -1,0 +1,520 @@
+"""Interpretation polls through the real discord.py client, against the local fake Discord.
+
+What a user sees (the poll message, its bars and buttons, the ephemeral confirmations) and
+what the bot stores (ballots, the vote log) are checked together, so each test can fail on
+either side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import re
+import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot import poll_results, polls
+from bot.cogs.client import BotClient
+from bot.store import write
+from tests.e2e.conftest import StartBot, stop
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.server import InteractionHandle
+
+EPHEMERAL = 64
+MANAGE_GUILD = 0x20
+NO_PINGS = {"parse": []}
+QUESTION = "What does the ending of the film mean to you?"
+NEW_LIFE = "Misaki has started a new life, free of her past"
+GAVE_CAR = "Kafuku gave Misaki the Saab"
+EMPTY_BAR = "`░░░░░░░░░░` 0% (0)"
+
+
+# ----- helpers -------------------------------------------------------------------------------
+def make_admin(fake: FakeDiscord, name: str = "admin") -> dict:
+    """A member holding Manage Server through a role; call it before the bot connects.
+
+    discord.py computes ``guild_permissions`` from the cached roles (the tester who owns the
+    guild has every permission), so a realistic moderator gets the permission from a role.
+    """
+    role = fake.add_role(f"{name}-role", MANAGE_GUILD)
+    return fake.make_user(name=name, roles=[role])
+
+
+def custom_ids(message: dict) -> list[str]:
+    return [c["custom_id"] for row in message.get("components") or []
+            for c in row["components"] if "custom_id" in c]
+
+
+def embed(message: dict) -> dict:
+    return message["embeds"][0]
+
+
+def status(message: dict) -> str:
+    return next(f["value"] for f in embed(message)["fields"] if f["name"] == "Status")
+
+
+def ephemeral_text(response: dict) -> str:
+    """The content of an ephemeral type-4 callback (fails on anything else)."""
+    assert response["type"] == 4, response
+    assert response["data"]["flags"] & EPHEMERAL, response
+    return response["data"]["content"]
+
+
+async def run(fake: FakeDiscord, command: str, options: dict | None = None,
+              user: dict | None = None) -> dict:
+    """/poll <command> [options] as `user`; returns the callback body."""
+    handle = await fake.slash("poll", options, subcommand=command, user=user)
+    return await handle.wait_response(timeout=3)
+
+
+async def start_ending_poll(fake: FakeDiscord, user: dict | None = None,
+                            **options: Any) -> tuple[int, int]:
+    """/poll ending; returns (poll id, poll message id) once the message id is stored."""
+    handle = await fake.slash("poll", options or None, subcommand="ending", user=user)
+    response = await handle.wait_response(timeout=3)
+    assert response["type"] == 4 and not response["data"].get("flags", 0) & EPHEMERAL
+    message = handle.original
+    assert message is not None
+    poll_id = int(re.match(r"Poll #(\d+) ", embed(message)["footer"]["text"])[1])
+    await fake.settle()  # the bot stores the message id after GET @original
+    return poll_id, int(message["id"])
+
+
+def ballots(client: BotClient, poll_id: int) -> dict[int, list[str]]:
+    db = client.app.db
+    return {user: json.loads(choices) for user, choices in db.execute(
+        "SELECT user_id, choices FROM ballots WHERE poll_id = ?", [poll_id])}
+
+
+def event_count(client: BotClient, poll_id: int | None = None) -> int:
+    sql, params = "SELECT count(*) FROM vote_events", []
+    if poll_id is not None:
+        sql, params = sql + " WHERE poll_id = ?", [poll_id]
+    return client.app.db.execute(sql, params).fetchone()[0]
+
+
+def edits_of(fake: FakeDiscord, message_id: int) -> list:
+    """PATCHes of the poll message (the tally updater edits it as a channel message)."""
+    return fake.find_requests("PATCH", rf"/channels/\d+/messages/{message_id}$")
+
+
+async def press(fake: FakeDiscord, custom_id: str, message: dict,
+                user: dict | None = None) -> InteractionHandle:
+    """Press a button on `message` (any copy of it), without settling first.
+
+    `fake.click` only presses components on the message's current state and settles first;
+    this sends what a stale client (an old copy of the message) or a forger could send, and
+    lets a burst of clicks run concurrently. The fake has no public hook for that, so this
+    uses its `_interact` (which registers the handle so the callback is accepted).
+    """
+    data = {"custom_id": custom_id, "component_type": 2}
+    return await fake._interact(3, data, user, int(message["channel_id"]), message)
+
+
+def forged_message(message: dict, custom_id: str) -> dict:
+    """A copy of the poll message whose only button carries `custom_id`."""
+    forged = copy.deepcopy(message)
+    forged["components"] = [{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Vote", "custom_id": custom_id}]}]
+    return forged
+
+
+def responses_sent_by_bot(fake: FakeDiscord) -> list[tuple[str, dict]]:
+    """(path, body) of every message the bot created or edited, autocomplete excluded."""
+    out = []
+    for r in fake.requests:
+        if r.method == "POST" and r.path.endswith("/callback"):
+            if r.json.get("type") in (4, 7):
+                out.append((r.path, r.json["data"]))
+        elif r.method in ("POST", "PATCH") and re.search(r"/(messages|webhooks)(/|$)", r.path):
+            out.append((r.path, r.json))
+    return out
+
+
+# ----- posting -------------------------------------------------------------------------------
+async def test_poll_ending_posts_bars_status_footer_and_buttons(fake: FakeDiscord,
+                                                               start_dmc: StartBot) -> None:
+    client = await start_dmc()
+    poll_id, message_id = await start_ending_poll(fake)
+    message = fake.messages[message_id]
+    assert message in fake.channel_messages()  # public, in the channel
+    shown = embed(message)
+    assert shown["title"] == QUESTION
+    assert shown["description"] == f"**{NEW_LIFE}**\n{EMPTY_BAR}\n**{GAVE_CAR}**\n{EMPTY_BAR}"
+    assert status(message) == "Open"
+    assert shown["footer"]["text"] == f"Poll #{poll_id} · 0 voters · public · one choice"
+    buttons = [c for row in message["components"] for c in row["components"]]
+    assert [(b["type"], b["custom_id"], b["label"]) for b in buttons] == [
+        (2, f"poll:{poll_id}:new-life", NEW_LIFE), (2, f"poll:{poll_id}:gave-car", GAVE_CAR)]
+    poll = polls.get_poll(client.app.db, poll_id)
+    assert poll.message_id == message_id and poll.channel_id == fake.channel_id
+    assert poll.kind == "interpretations" and poll.creator_id == int(fake.default_user["id"])
+
+
+async def test_custom_poll_with_six_options_uses_a_select(fake: FakeDiscord,
+                                                          start_dmc: StartBot) -> None:
+    mod = make_admin(fake)
+    client = await start_dmc()
+    options = {"question": "Best scene?", "options": "a | b | c | d | e | f"}
+    handle = await fake.slash("poll", options, subcommand="create", user=mod)
+    await handle.wait_response(timeout=3)
+    message = handle.original
+    poll_id = int(re.match(r"Poll #(\d+) ", embed(message)["footer"]["text"])[1])
+    [row] = message["components"]
+    [select] = row["components"]
+    assert select["type"] == 3 and select["custom_id"] == f"pollsel:{poll_id}"
+    assert [o["label"] for o in select["options"]] == list("abcdef")
+    assert select["max_values"] == 1
+    assert embed(message)["description"].count(EMPTY_BAR) == 6
+
+    voter = fake.make_user(name="voter")
+    pick = await fake.select(f"pollsel:{poll_id}", ["o3"], int(message["id"]), user=voter)
+    assert ephemeral_text(await pick.wait_response(timeout=3)) == "You voted for **c**."
+    assert ballots(client, poll_id) == {int(voter["id"]): ["o3"]}
+    await fake.wait_until(lambda: "(1)" in embed(fake.messages[int(message["id"])])[
+        "description"], timeout=6, what="the tally edit")
+    assert "**c**\n`██████████` 100% (1)" in embed(fake.messages[int(message["id"])])[
+        "description"]
+
+
+# ----- voting --------------------------------------------------------------------------------
+async def test_vote_change_retract_and_revote(fake: FakeDiscord, start_dmc: StartBot) -> None:
+    client = await start_dmc()
+    client.get_cog("Polls").updater.interval = 0.2
+    poll_id, message_id = await start_ending_poll(fake)
+    alice = fake.make_user(name="alice")
+    uid = int(alice["id"])
+
+    first = await fake.click(f"poll:{poll_id}:new-life", message_id, user=alice)
+    assert ephemeral_text(await first.wait_response(timeout=3)) == f"You voted for **{NEW_LIFE}**."
+    assert custom_ids(first.original) == [f"pollx:{poll_id}"]
+    assert ballots(client, poll_id) == {uid: ["new-life"]}
+
+    change = await fake.click(f"poll:{poll_id}:gave-car", message_id, user=alice)
+    assert ephemeral_text(await change.wait_response(timeout=3)) == f"You voted for **{GAVE_CAR}**."
+    assert ballots(client, poll_id) == {uid: ["gave-car"]}  # replaced: still one ballot
+
+    retract = await fake.click(f"pollx:{poll_id}", change.original_id, user=alice)
+    assert ephemeral_text(await retract.wait_response(timeout=3)) == "Your vote was retracted."
+    assert ballots(client, poll_id) == {}
+    again = await fake.click(f"pollx:{poll_id}", first.original_id, user=alice)
+    assert ephemeral_text(await again.wait_response(timeout=3)) == "You had no vote in that poll."
+
+    revote = await fake.click(f"poll:{poll_id}:new-life", message_id, user=alice)
+    assert ephemeral_text(await revote.wait_response(timeout=3)) == f"You voted for **{NEW_LIFE}**."
+    assert ballots(client, poll_id) == {uid: ["new-life"]}
+    events = list(client.app.db.query(
+        "SELECT old, new FROM vote_events WHERE poll_id = ? ORDER BY id", [poll_id]))
+    assert [(e["old"], e["new"]) for e in events] == [
+        (None, '["new-life"]'), ('["new-life"]', '["gave-car"]'), ('["gave-car"]', None),
+        (None, '["new-life"]')]
+    assert poll_results.tally(client.app.db, poll_id).counts == {"new-life": 1, "gave-car": 0}
+
+    def shows_one_vote() -> bool:
+        text = embed(fake.messages[message_id])
+        return f"**{NEW_LIFE}**\n`██████████` 100% (1)" in text["description"] and \
+            "· 1 voter ·" in text["footer"]["text"]
+
+    await fake.wait_until(shows_one_vote, timeout=3, what="the poll message to show 1 vote")
+
+
+# ----- closing and reopening -----------------------------------------------------------------
+async def test_close_by_creator_refuses_others_and_stale_buttons(fake: FakeDiscord,
+                                                                 start_dmc: StartBot) -> None:
+    creator, other = fake.make_user(name="creator"), fake.make_user(name="other")
+    client = await start_dmc()
+    poll_id, message_id = await start_ending_poll(fake, user=creator)
+    vote = await fake.click(f"poll:{poll_id}:new-life", message_id, user=other)
+    await vote.wait_response(timeout=3)
+    await fake.wait_until(lambda: "(1)" in embed(fake.messages[message_id])["description"],
+                          timeout=5, what="the tally edit")
+    stale = copy.deepcopy(fake.messages[message_id])  # what a client that did not refresh shows
+    await fake.settle()
+    edits = len(edits_of(fake, message_id))
+
+    refused = await run(fake, "close", {"poll": poll_id}, user=other)
+    assert ephemeral_text(refused) == "Only a moderator or the poll's creator can close this poll."
+    await fake.settle()
+    assert polls.get_poll(client.app.db, poll_id).is_open
+    assert len(edits_of(fake, message_id)) == edits
+    assert custom_ids(fake.messages[message_id]) == custom_ids(stale)
+
+    closed = await run(fake, "close", {"poll": poll_id}, user=creator)
+    assert ephemeral_text(closed) == f"Poll #{poll_id} is closed; the results are final."
+    await fake.wait_until(lambda: len(edits_of(fake, message_id)) > edits, timeout=3,
+                          what="the final edit")
+    final = fake.messages[message_id]
+    assert final["components"] == [] and edits_of(fake, message_id)[-1].json["components"] == []
+    assert status(final) == "Closed: final results"
+    assert f"**{NEW_LIFE}** 🏆\n`██████████` 100% (1)" in embed(final)["description"]
+    assert "· 1 voter ·" in embed(final)["footer"]["text"]
+    poll = polls.get_poll(client.app.db, poll_id)
+    assert poll.status == "closed" and poll.closed_by == int(creator["id"])
+
+    late = await press(fake, f"poll:{poll_id}:gave-car", stale, user=other)
+    assert ephemeral_text(await late.wait_response(timeout=3)) == (
+        f"Poll #{poll_id} is closed, so it no longer accepts votes.")
+    assert ballots(client, poll_id) == {int(other["id"]): ["new-life"]}
+    assert event_count(client, poll_id) == 1
+    again = await run(fake, "close", {"poll": poll_id}, user=creator)
+    assert ephemeral_text(again) == f"Poll #{poll_id} is already closed."
+
+
+async def _moderator(fake: FakeDiscord, start_dmc: StartBot, how: str) -> tuple[dict, BotClient]:
+    if how == "manage-server":
+        mod = make_admin(fake, "manager")
+        return mod, await start_dmc()
+    role = fake.add_role("poll-mods", permissions=0)  # no Manage Server: only the setting counts
+    mod = fake.make_user(name="poll-mod", roles=[role])
+    return mod, await start_dmc(mod_roles=frozenset({role}))
+
+
+@pytest.mark.parametrize("how", ["manage-server", "mod-role"])
+async def test_moderator_closes_and_only_moderators_reopen(fake: FakeDiscord, start_dmc: StartBot,
+                                                           how: str) -> None:
+    creator = fake.make_user(name="creator")
+    mod, client = await _moderator(fake, start_dmc, how)
+    client.get_cog("Polls").updater.interval = 0.2
+    poll_id, message_id = await start_ending_poll(fake, user=creator)
+    buttons = custom_ids(fake.messages[message_id])
+
+    closed = await run(fake, "close", {"poll": poll_id}, user=mod)
+    assert ephemeral_text(closed) == f"Poll #{poll_id} is closed; the results are final."
+    await fake.wait_until(lambda: fake.messages[message_id]["components"] == [], timeout=3,
+                          what="the final edit")
+    assert status(fake.messages[message_id]) == "Closed: final results"
+    assert polls.get_poll(client.app.db, poll_id).closed_by == int(mod["id"])
+
+    await fake.settle()
+    edits = len(edits_of(fake, message_id))
+    refused = await run(fake, "reopen", {"poll": poll_id}, user=creator)  # creators can't
+    assert ephemeral_text(refused) == "Only moderators can reopen a poll."
+    await fake.settle()
+    assert not polls.get_poll(client.app.db, poll_id).is_open
+    assert len(edits_of(fake, message_id)) == edits
+
+    opened = await run(fake, "reopen", {"poll": poll_id}, user=mod)
+    assert ephemeral_text(opened) == f"Poll #{poll_id} is open again."
+    await fake.wait_until(lambda: custom_ids(fake.messages[message_id]) == buttons, timeout=3,
+                          what="the buttons to come back")
+    assert status(fake.messages[message_id]) == "Open"
+    vote = await fake.click(f"poll:{poll_id}:gave-car", message_id, user=creator)
+    assert ephemeral_text(await vote.wait_response(timeout=3)) == f"You voted for **{GAVE_CAR}**."
+    assert ballots(client, poll_id) == {int(creator["id"]): ["gave-car"]}
+
+
+async def test_deadline_that_passed_while_down_closes_on_startup(
+        fake: FakeDiscord, start_dmc: StartBot, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.cogs.polls")
+    first = await start_dmc()
+    poll_id, message_id = await start_ending_poll(fake, hours=1.0)
+    assert status(fake.messages[message_id]).startswith("Open until <t:")
+    voter = fake.make_user(name="voter")
+    vote = await fake.click(f"poll:{poll_id}:gave-car", message_id, user=voter)
+    await vote.wait_response(timeout=3)
+    await fake.wait_until(lambda: "(1)" in embed(fake.messages[message_id])["description"],
+                          timeout=5, what="the tally edit")
+    due = datetime.now(UTC) + timedelta(seconds=0.5)
+    with write(first.app.db):
+        first.app.db.execute("UPDATE polls SET deadline = ? WHERE id = ?",
+                             [due.isoformat(timespec="microseconds"), poll_id])
+    await stop(first)
+    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.2)
+    with sqlite3.connect(first.app.settings.db_path) as conn:  # nobody closed it while down
+        assert conn.execute("SELECT status FROM polls WHERE id = ?", [poll_id]).fetchone() == (
+            "open",)
+    edits = len(edits_of(fake, message_id))
+
+    second = await start_dmc(sync=False)
+    await fake.wait_until(lambda: len(edits_of(fake, message_id)) > edits, timeout=5,
+                          what="the final edit after the restart")
+    final = fake.messages[message_id]
+    assert final["components"] == []
+    assert status(final) == "Closed: final results"
+    assert f"**{GAVE_CAR}** 🏆\n`██████████` 100% (1)" in embed(final)["description"]
+    poll = polls.get_poll(second.app.db, poll_id)
+    assert poll.status == "closed" and poll.closed_at == poll.deadline
+    assert any(f"poll {poll_id} closed at its deadline" in r.getMessage()
+               for r in caplog.records)
+    late = await press(fake, f"poll:{poll_id}:new-life", vote.payload["message"],
+                       user=fake.make_user(name="late"))
+    assert ephemeral_text(await late.wait_response(timeout=3)) == (
+        f"Poll #{poll_id} is closed, so it no longer accepts votes.")
+    assert event_count(second, poll_id) == 1
+
+
+# ----- forged and stale ids ------------------------------------------------------------------
+async def test_forged_and_stale_custom_ids_are_refused_logged_and_write_nothing(
+        fake: FakeDiscord, start_dmc: StartBot, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    client = await start_dmc()
+    poll_id, message_id = await start_ending_poll(fake)
+    closed_id, closed_message_id = await start_ending_poll(fake)
+    current = copy.deepcopy(fake.messages[message_id])
+    stale = copy.deepcopy(fake.messages[closed_message_id])
+    await run(fake, "close", {"poll": closed_id})  # the tester owns the guild: a moderator
+    await fake.wait_until(lambda: fake.messages[closed_message_id]["components"] == [],
+                          timeout=3, what="the final edit")
+    await fake.settle()
+    edits = len(fake.find_requests("PATCH"))
+    forger = fake.make_user(name="forger")
+    cases = [
+        (forged_message(current, "poll:999:x"), "poll:999:x", "There is no poll #999"),
+        (forged_message(current, f"poll:{poll_id}:not-an-option"),
+         f"poll:{poll_id}:not-an-option", f"'not-an-option' is not an option in poll #{poll_id}"),
+        (stale, f"poll:{closed_id}:new-life", f"Poll #{closed_id} is closed"),
+    ]
+    for message, custom_id, refusal in cases:
+        caplog.clear()
+        handle = await press(fake, custom_id, message, user=forger)
+        assert ephemeral_text(await handle.wait_response(timeout=3)).startswith(refusal)
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert any("refused vote" in w and str(forger["id"]) in w for w in warnings), warnings
+    assert ballots(client, poll_id) == {} and ballots(client, closed_id) == {}
+    assert event_count(client) == 0
+    await fake.settle()
+    assert len(fake.find_requests("PATCH")) == edits  # no poll message was touched
+
+
+# ----- other commands ------------------------------------------------------------------------
+async def test_create_is_for_moderators_and_results_list_autocomplete_work(
+        fake: FakeDiscord, start_dmc: StartBot) -> None:
+    fan = fake.make_user(name="fan")
+    client = await start_dmc()
+    refused = await run(fake, "create", {"question": "Which car?", "options": "saab | volvo"},
+                        user=fan)
+    assert ephemeral_text(refused) == ("Only moderators can create polls with custom options; "
+                                       "try /poll ending.")
+    assert polls.list_polls(client.app.db, status=None) == []
+    assert fake.channel_messages() == []
+    assert ephemeral_text(await run(fake, "list", user=fan)).startswith("No open polls here.")
+    assert ephemeral_text(await run(fake, "results", user=fan)).startswith(
+        "There are no polls in this server yet")
+
+    ending_id, message_id = await start_ending_poll(fake, user=fan)
+    vote = await fake.click(f"poll:{ending_id}:gave-car", message_id, user=fan)
+    await vote.wait_response(timeout=3)
+    car = await run(fake, "create", {"question": "Which car?", "options": "saab | volvo"})
+    car_id = int(re.search(r"Poll #(\d+) ", car["data"]["embeds"][0]["footer"]["text"])[1])
+
+    for options, poll_id in (({"poll": ending_id}, ending_id), (None, car_id)):
+        response = await run(fake, "results", options, user=fan)
+        assert response["type"] == 4 and response["data"]["flags"] & EPHEMERAL
+        shown = response["data"]["embeds"][0]
+        assert shown["footer"]["text"].startswith(f"Poll #{poll_id} · ")
+    assert shown["title"] == "Which car?"  # the latest poll by default
+    response = await run(fake, "results", {"poll": ending_id}, user=fan)
+    shown = response["data"]["embeds"][0]
+    assert shown["title"] == QUESTION and f"**{GAVE_CAR}**\n`██████████` 100% (1)" in \
+        shown["description"]
+    missing = await run(fake, "results", {"poll": 999}, user=fan)
+    assert ephemeral_text(missing).startswith("There is no poll #999")
+
+    listing = ephemeral_text(await run(fake, "list", user=fan))
+    assert listing.splitlines() == [f"**#{car_id}** Which car? (0 voters)",
+                                    f"**#{ending_id}** {QUESTION} (1 voter)"]
+
+    async def choices(command: str, typed: str) -> list[dict]:
+        handle = await fake.autocomplete("poll", {"poll": typed}, "poll", subcommand=command,
+                                         user=fan)
+        response = await handle.wait_response(timeout=3)
+        assert response["type"] == 8
+        return response["data"]["choices"]
+
+    assert await choices("results", "") == [
+        {"name": f"#{car_id} Which car?", "value": car_id},
+        {"name": f"#{ending_id} {QUESTION}", "value": ending_id}]
+    assert await choices("close", "car") == [{"name": f"#{car_id} Which car?", "value": car_id}]
+    assert await choices("reopen", str(ending_id)) == [
+        {"name": f"#{ending_id} {QUESTION}", "value": ending_id}]
+
+
+# ----- load ----------------------------------------------------------------------------------
+async def test_a_burst_of_500_votes_gets_coalesced_tally_edits(fake: FakeDiscord,
+                                                               start_dmc: StartBot) -> None:
+    interval, voters, batch = 0.5, 500, 50
+    client = await start_dmc()
+    client.get_cog("Polls").updater.interval = interval
+    poll_id, message_id = await start_ending_poll(fake)
+    message = copy.deepcopy(fake.messages[message_id])
+    users = [fake.make_user(name=f"voter{n}") for n in range(voters)]
+    picks = {int(u["id"]): "new-life" if n % 3 else "gave-car" for n, u in enumerate(users)}
+    edits_before = len(edits_of(fake, message_id))
+
+    started = time.monotonic()
+    handles: list[InteractionHandle] = []
+    for first in range(0, voters, batch):
+        group = users[first:first + batch]
+        sent = await asyncio.gather(*(press(fake, f"poll:{poll_id}:{picks[int(u['id'])]}",
+                                            message, user=u) for u in group))
+        await asyncio.gather(*(h.wait_response(timeout=5) for h in sent))
+        handles += sent
+    want = {"new-life": sum(p == "new-life" for p in picks.values())}
+    want["gave-car"] = voters - want["new-life"]
+
+    def final_shown() -> bool:
+        shown = embed(fake.messages[message_id])
+        return f"· {voters} voters ·" in shown["footer"]["text"] and all(
+            f"({count})" in shown["description"] for count in want.values())
+
+    await fake.wait_until(final_shown, timeout=10, what="the final tally on the poll message")
+    duration = time.monotonic() - started
+
+    labels = {"new-life": NEW_LIFE, "gave-car": GAVE_CAR}
+    for handle in handles:
+        uid = int(handle.payload["member"]["user"]["id"])
+        assert ephemeral_text(handle.response) == f"You voted for **{labels[picks[uid]]}**."
+    assert ballots(client, poll_id) == {uid: [pick] for uid, pick in picks.items()}
+    assert event_count(client, poll_id) == voters
+    counts = poll_results.tally(client.app.db, poll_id).counts
+    assert counts == poll_results.tally_from_events(client.app.db, poll_id) == want
+    edits = len(edits_of(fake, message_id)) - edits_before
+    print(f"burst: {voters} votes, {edits} edits in {duration:.2f}s")
+    assert 1 <= edits <= duration / interval + 3, (edits, duration)
+    assert "`███████░░░` 67% (333)" in embed(fake.messages[message_id])["description"]
+    await fake.settle()
+    assert len(edits_of(fake, message_id)) - edits_before == edits  # nothing left pending
+
+
+# ----- mentions ------------------------------------------------------------------------------
+async def test_poll_messages_and_responses_never_ping(fake: FakeDiscord,
+                                                      start_dmc: StartBot) -> None:
+    admin, fan = make_admin(fake), fake.make_user(name="fan")
+    client = await start_dmc()
+    client.get_cog("Polls").updater.interval = 0.1
+    created = await fake.slash("poll", {"question": "@everyone @here <@&1> which reading?",
+                                        "options": "@everyone | <@1> | c | d | e | f"},
+                               subcommand="create", user=admin)
+    await created.wait_response(timeout=3)
+    message = created.original
+    assert embed(message)["title"] == "@everyone @here <@&1> which reading?"
+    poll_id = int(re.search(r"Poll #(\d+) ", embed(message)["footer"]["text"])[1])
+    message_id = int(message["id"])
+    pick = await fake.select(f"pollsel:{poll_id}", ["o1"], message_id, user=fan)
+    await pick.wait_response(timeout=3)
+    retract = await fake.click(f"pollx:{poll_id}", pick.original_id, user=fan)
+    await retract.wait_response(timeout=3)
+    for command, options, user in [("close", {"poll": poll_id}, fan),  # refused
+                                   ("close", {"poll": poll_id}, admin),
+                                   ("reopen", {"poll": poll_id}, admin),
+                                   ("results", {"poll": poll_id}, fan),
+                                   ("list", None, fan),
+                                   ("create", {"question": "@everyone", "options": "a | b"}, fan)]:
+        await run(fake, command, options, user)
+    forged = await press(fake, "poll:999:x", forged_message(message, "poll:999:x"), user=fan)
+    await forged.wait_response(timeout=3)
+    await fake.wait_until(lambda: status(fake.messages[message_id]) == "Open", timeout=3,
+                          what="the reopened poll message")
+    await fake.settle()
+
+    sent = responses_sent_by_bot(fake)
+    assert len([p for p, _ in sent if p.endswith("/callback")]) >= 10
+    assert len([p for p, _ in sent if re.search(rf"/messages/{message_id}$", p)]) >= 2
+    assert [(p, body.get("allowed_mentions")) for p, body in sent
+            if body.get("allowed_mentions") != NO_PINGS] == []
