@@ -17,6 +17,7 @@ EXTENSIONS = (
     "bot.cogs.ask",
     "bot.cogs.about",
     "bot.cogs.polls",
+    "bot.cogs.curate",
 )
 
 

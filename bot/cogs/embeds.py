@@ -58,7 +58,7 @@ def answer_embed(answer: Answer, *, show_spoilers: bool) -> discord.Embed:
                 "I only answer from our checked knowledge base, and nothing in it fits this "
                 "question well enough. I'd rather say so than guess.\n"
                 "Moderators see unanswered questions, so it may be covered soon. "
-                "You can also propose an entry with `/kb suggest`."
+                "You can also propose an entry with `/suggest`."
             ),
             colour=discord.Colour.light_grey(),
         )
@@ -79,7 +79,7 @@ def about_embed(*, film_title: str, entries: int, interpretations: int,
         description=(
             "I answer questions about the ending from a curated, sourced knowledge base, and I "
             "run polls on what the ending means. Ask with `/ask` or by mentioning me.\n\n"
-            "Missing something? Propose an entry with `/kb suggest`; moderators review it."
+            "Missing something? Propose an entry with `/suggest`; moderators review it."
         ),
         colour=COLOUR,
     )
