@@ -6,8 +6,11 @@ The CLI, the console and the Discord bot all receive an ``App`` (discord.py's
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +69,11 @@ def sync_knowledge(app: App, *, force: bool = False) -> KnowledgeBase | None:
     digest = f"{root.resolve()}:{content_hash(root) if root.is_dir() else 'missing'}"
     if not force and get_meta(app.db, "knowledge_hash") == digest:
         return None
-    kb = load_knowledge(root)
-    entries = merge_overrides(app.db, kb)
-    moderated = {r[0] for r in app.db.execute("SELECT id FROM mod_entries")}
-    app.index.rebuild(entries, kb.films.values(), moderated=moderated)
+    with _gc_paused():
+        kb = load_knowledge(root)
+        entries = merge_overrides(app.db, kb)
+        moderated = {r[0] for r in app.db.execute("SELECT id FROM mod_entries")}
+        app.index.rebuild(entries, kb.films.values(), moderated=moderated)
     with write(app.db):
         app.db.execute("DELETE FROM interpretations")
         app.db["interpretations"].insert_all(
@@ -80,6 +84,23 @@ def sync_knowledge(app: App, *, force: bool = False) -> KnowledgeBase | None:
         set_meta(app.db, "knowledge_hash", digest)
     log.info("knowledge index rebuilt: %s", kb.summary())
     return kb
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bulk load.
+
+    Loading allocates millions of objects that stay alive (YAML nodes, line maps, entries,
+    rows), so the collector keeps scanning a growing heap for cycles that do not exist:
+    about a tenth of a 10,000-entry cold start. Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def merge_overrides(db: Database, kb: KnowledgeBase) -> list[Entry]:

@@ -152,6 +152,12 @@ def _build(doc: _Doc, node: yaml.Node, key: tuple[Any, ...], seen: set[int]) -> 
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(doc, item, (*key, i), seen) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR:  # what construct_yaml_str returns for a scalar node
+            return node.value
+        construct = _SCALAR_CONSTRUCTORS.get(node.tag)
+        if construct is not None:  # the function construct_object would pick, minus its cache
+            return construct(_CONSTRUCTOR, node)
     return _CONSTRUCTOR.construct_object(node)
 
 
@@ -161,6 +167,14 @@ class _AliasFound(Exception):
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+# Plain scalar tags, constructed directly: construct_object() would also remember every node
+# in the shared constructor forever (a leak across files) and costs a third of the load time.
+_STR = "tag:yaml.org,2002:str"
+_SCALAR_CONSTRUCTORS = {
+    tag: yaml.constructor.SafeConstructor.yaml_constructors[tag]
+    for tag in (f"tag:yaml.org,2002:{name}"
+                for name in ("str", "int", "float", "bool", "null", "timestamp"))
+}
 
 
 def load_yaml(path: Path, label: str | None = None) -> tuple[Any, _Doc]:
@@ -207,6 +221,9 @@ def parse_yaml_text(text: str, doc: _Doc) -> tuple[Any, _Doc]:
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         doc.problems.append(f"{doc.path}:{doc.line()}: invalid value: {exc}")
         return None, doc
+    finally:  # nodes of this document are never seen again (aliases are refused)
+        _CONSTRUCTOR.constructed_objects.clear()
+        _CONSTRUCTOR.recursive_objects.clear()
 
 
 # ---------------------------------------------------------------- field checks

@@ -65,6 +65,8 @@ STOPWORDS = frozenset(
 
 def normalize(text: str) -> str:
     """Casefold and strip accents, so "Yūsuke" and "yusuke" are the same word."""
+    if text.isascii():  # nothing to decompose or strip: same result, 10x faster
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -217,10 +219,13 @@ class SearchIndex:
         match = " OR ".join(f'"{w}"' for w in fts_words)
         try:
             rows = self.db.execute(
+                # Rank inside FTS5 first, then join only the top rows: joining before the
+                # LIMIT read every matching entry row (half the query time at 10,000 entries).
                 "SELECT entries.id, entries.title, entries.spoiler, entries.key_terms, "
-                "entries.answer_terms, bm25(entries_fts, ?, ?, ?, ?, ?) AS rank "
-                "FROM entries_fts JOIN entries ON entries.rowid = entries_fts.rowid "
-                "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?",
+                "entries.answer_terms, top.rank FROM ("
+                "SELECT rowid, bm25(entries_fts, ?, ?, ?, ?, ?) AS rank FROM entries_fts "
+                "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?"
+                ") AS top JOIN entries ON entries.rowid = top.rowid ORDER BY top.rank",
                 [*WEIGHTS, match, max(limit, CANDIDATES)],
             ).fetchall()
         except sqlite3.OperationalError:  # pragma: no cover - tokens are quoted words only

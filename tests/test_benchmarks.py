@@ -1,0 +1,27 @@
+"""Smoke test: the benchmark suite runs end to end at tiny sizes and prints its table.
+
+No timing is asserted here: the numbers are information (benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_run_all_quick_prints_the_table(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run_all.py"), "--quick",
+         "--cache", str(tmp_path / "cache")],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["metric", "value", "baseline", "ratio", "target", "result"]
+    metrics = "\n".join(lines)
+    for name in ("search p99 @1000", "ask p50 @100", "cold open_app", "warm open_app",
+                 "/ask p99", "vote burst", "polls.vote", "peak RSS cold"):
+        assert name in metrics, name
