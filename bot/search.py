@@ -32,11 +32,16 @@ from bot.store import dumps, write
 log = logging.getLogger(__name__)
 
 MAX_TERMS = 24
+KEY_COLUMNS = ("title", "questions", "aliases", "tags")
 CANDIDATES = 20
 # bm25 column weights, in ENTRY_SEARCH_COLUMNS order: title, questions, aliases, tags, answer
 WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
 ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
 TYPO_WEIGHT = 0.8  # a word matched only through a typo correction
+# Words found in more than this share of entries (in large knowledge bases) are left out of
+# the FTS query when the question has rarer words: they barely change the ranking, but make
+# FTS5 score most of the table. They still count towards confidence.
+COMMON_SHARE, COMMON_MIN_DF = 0.1, 100
 
 _TOKEN = re.compile(r"[^\W_]+")
 _STEMMER = snowballstemmer.stemmer("english")
@@ -58,7 +63,8 @@ STOPWORDS = frozenset(
     watched watch watching completely totally mostly basically kind sort bit
     true told someone said say says going question questions spoiler spoilers
     ok ok okay guess maybe honestly anyway confused confusing lost
-    one two three four five six seven eight nine ten
+    one two three four five six seven eight nine ten meaning meanings
+    dont doesnt didnt isnt wasnt arent werent wont wouldnt shouldnt couldnt
     """.split()
 )
 
@@ -104,6 +110,7 @@ class _Term:
     stem: str
     alternatives: frozenset[str]  # stems that count as this term (synonyms)
     corrections: frozenset[str]  # stems that count through typo correction
+    df: int
     idf: float
 
 
@@ -212,17 +219,47 @@ class SearchIndex:
         query_terms = self._analyse(question)
         if not query_terms:
             return []
+        common = max(COMMON_MIN_DF, COMMON_SHARE * self._n)
+        selective = [t for t in query_terms if t.df <= common] or [
+            min(query_terms, key=lambda t: t.df)]  # all common: the rarest one finds candidates
         fts_words = sorted(
-            {t.word for t in query_terms}
-            | {s for t in query_terms for s in t.alternatives | t.corrections}
+            {t.word for t in selective}
+            | {s for t in selective for s in t.alternatives | t.corrections}
         )
-        match = " OR ".join(f'"{w}"' for w in fts_words)
+        words_or = " OR ".join(f'"{w}"' for w in fts_words)
+        # Only an entry with a word of the question in its title, questions, aliases or tags
+        # can reach ANSWER_THRESHOLD (answer-only words count half), so look there first and
+        # score far fewer rows; the whole text is searched only to suggest closest topics.
+        rows = (self._ranked(f"{{{' '.join(KEY_COLUMNS)}}} : ({words_or})", limit)
+                or self._ranked(words_or, limit))
+        total = sum(t.idf for t in query_terms)
+        scored = []
+        for entry_id, title, spoiler, key_terms, answer_terms, questions, rank in rows:
+            covered = _coverage(query_terms, set(key_terms.split()), set(answer_terms.split()))
+            scored.append((Hit(entry_id, title, bool(spoiler), covered / total, rank),
+                           [title, *questions.split("\n")]))
+        best = max((round(h.confidence, 2) for h, _ in scored), default=0.0)
+        asked = {stem(w) for w in words(question[:4000])}
+        asked |= {c for t in query_terms for c in t.corrections | t.alternatives}
+
+        def order(item: tuple[Hit, list[str]]) -> tuple[float, float, float]:
+            hit, phrasings = item
+            confidence = round(hit.confidence, 2)
+            # Among entries that cover the question equally well, prefer the one whose title
+            # or listed question is phrased most like it ("why ... korea" → the "why" entry).
+            alike = _phrasing(asked, phrasings) if confidence == best else 0.0
+            return (-confidence, -alike, hit.rank)
+
+        scored.sort(key=order)
+        return [hit for hit, _ in scored[:limit]]
+
+    def _ranked(self, match: str, limit: int) -> list[tuple]:
+        """Top rows for an FTS5 query, ranked by weighted bm25 inside FTS5 before the join."""
         try:
-            rows = self.db.execute(
-                # Rank inside FTS5 first, then join only the top rows: joining before the
-                # LIMIT read every matching entry row (half the query time at 10,000 entries).
+            return self.db.execute(
+                # Joining before the LIMIT would read every matching entry row.
                 "SELECT entries.id, entries.title, entries.spoiler, entries.key_terms, "
-                "entries.answer_terms, top.rank FROM ("
+                "entries.answer_terms, entries.questions, top.rank FROM ("
                 "SELECT rowid, bm25(entries_fts, ?, ?, ?, ?, ?) AS rank FROM entries_fts "
                 "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?"
                 ") AS top JOIN entries ON entries.rowid = top.rowid ORDER BY top.rank",
@@ -231,13 +268,6 @@ class SearchIndex:
         except sqlite3.OperationalError:  # pragma: no cover - tokens are quoted words only
             log.exception("FTS query failed for %r", match)
             return []
-        total = sum(t.idf for t in query_terms)
-        hits = []
-        for entry_id, title, spoiler, key_terms, answer_terms, rank in rows:
-            covered = _coverage(query_terms, set(key_terms.split()), set(answer_terms.split()))
-            hits.append(Hit(entry_id, title, bool(spoiler), covered / total, rank))
-        hits.sort(key=lambda h: (-round(h.confidence, 3), h.rank))
-        return hits[:limit]
 
     def _analyse(self, question: str) -> list[_Term]:
         seen: dict[str, _Term] = {}
@@ -257,7 +287,7 @@ class SearchIndex:
                 dfs = self._dfs(corrections)
             df = max(dfs.values(), default=0)
             idf = math.log(1 + (self._n - df + 0.5) / (df + 0.5))
-            seen[s] = _Term(word, s, alternatives, corrections, idf)
+            seen[s] = _Term(word, s, alternatives, corrections, df, idf)
         return list(seen.values())
 
     def _dfs(self, stems: Iterable[str]) -> dict[str, int]:
@@ -280,6 +310,16 @@ class SearchIndex:
         for variant in _deletions(word):
             found |= self._deletes.get(variant, set())
         return frozenset(t for t in found if _one_edit(word, t))
+
+
+def _phrasing(asked: set[str], phrasings: list[str]) -> float:
+    """Best Jaccard similarity between the question's words (stopwords included) and a phrasing."""
+    best = 0.0
+    for text in phrasings:
+        theirs = {stem(w) for w in words(text)}
+        if theirs:
+            best = max(best, len(asked & theirs) / len(asked | theirs))
+    return best
 
 
 def _coverage(query_terms: list[_Term], key: set[str], answer: set[str]) -> float:
