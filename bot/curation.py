@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -151,7 +150,6 @@ class UnansweredQuestion:
 
 # ---------------------------------------------------------------- validation
 
-_PROBLEM = re.compile(r"^entry:(\d+): (.*)$", re.DOTALL)
 _HINTS = (
     ("must be a slug", " (for example why-a-driver)"),
     ("must be a lowercase slug", " of a-z, 0-9 and hyphens (for example new-life)"),
@@ -164,34 +162,13 @@ _HINTS = (
 
 
 def _check_fields(data: Any, film: str) -> tuple[Entry, list[str]]:
-    """The loader's rules (``parse_entry``), with each problem naming its field.
-
-    Input that did not come from a file has no line numbers, so each key path gets a
-    numbered pseudo-line; a problem's line number then tells which field it is about.
-    """
+    """The loader's rules (``parse_entry``), with each problem naming its field."""
     doc = _Doc("entry")
-    paths: list[tuple[Any, ...]] = []
-
-    def walk(value: Any, key: tuple[Any, ...]) -> None:
-        paths.append(key)
-        doc.lines[key] = len(paths)
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, (*key, k))
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, (*key, i))
-
-    walk(data, ())
     entry = parse_entry(doc, data, film)
-    return entry, [_readable(problem, paths) for problem in doc.problems]
+    return entry, [_readable(message, path) for path, message in doc.located]
 
 
-def _readable(problem: str, paths: list[tuple[Any, ...]]) -> str:
-    match = _PROBLEM.match(problem)
-    if not match:
-        return problem
-    path, message = paths[int(match.group(1)) - 1], match.group(2)
+def _readable(message: str, path: tuple[Any, ...]) -> str:
     if message == "expected a mapping of keys to values" and not path:
         message = "the entry must be a mapping of field names to values"
     if len(path) >= 2 and path[0] == "sources" and isinstance(path[1], int):

@@ -114,30 +114,51 @@ class KnowledgeBase:
 
 
 class _Doc:
-    """A parsed YAML value plus the line of each mapping key / list item."""
+    """Problems found in one document, located by key path (and line, for files).
 
-    def __init__(self, path: str):
+    Lines are looked up in the composed node tree only when a problem is reported, so
+    loading a valid pack does no line bookkeeping at all.
+    """
+
+    def __init__(self, path: str, root: yaml.Node | None = None):
         self.path = path
-        self.lines: dict[tuple[Any, ...], int] = {}
+        self.root = root
         self.problems: list[str] = []
+        self.located: list[tuple[tuple[Any, ...], str]] = []  # (key path, message)
 
     def line(self, *keys: Any) -> int:
-        """Line of the deepest known prefix of ``keys`` (1-based)."""
-        for n in range(len(keys), -1, -1):
-            if keys[:n] in self.lines:
-                return self.lines[keys[:n]]
-        return 1
+        """Line (1-based) of the deepest part of ``keys`` present in the document."""
+        node = self.root
+        if node is None:
+            return 1
+        line = node.start_mark.line + 1
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                pairs = [(k, v) for k, v in node.value
+                         if isinstance(k, yaml.ScalarNode) and k.value == str(key)]
+                if not pairs:
+                    break
+                key_node, node = pairs[-1]  # the last one wins, as in the built mapping
+                line = key_node.start_mark.line + 1
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
+                    and 0 <= key < len(node.value):
+                node = node.value[key]
+                # an alias points back at an earlier anchor: keep the line where it is used
+                line = max(line, node.start_mark.line + 1)
+            else:
+                break
+        return line
 
     def error(self, keys: tuple[Any, ...], message: str) -> None:
         self.problems.append(f"{self.path}:{self.line(*keys)}: {message}")
+        self.located.append((keys, message))
 
 
 def _build(doc: _Doc, node: yaml.Node, key: tuple[Any, ...], seen: set[int]) -> Any:
-    """Turn a composed node into plain Python data, recording lines; refuse aliases."""
+    """Turn a composed node into plain Python data; refuse aliases."""
     if id(node) in seen:
         raise _AliasFound(key)
     seen.add(id(node))
-    doc.lines.setdefault(key, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for k_node, v_node in node.value:
@@ -147,7 +168,6 @@ def _build(doc: _Doc, node: yaml.Node, key: tuple[Any, ...], seen: set[int]) -> 
                 continue
             if k in out:
                 doc.problems.append(f"{doc.path}:{k_node.start_mark.line + 1}: duplicate key '{k}'")
-            doc.lines[(*key, k)] = k_node.start_mark.line + 1
             out[k] = _build(doc, v_node, (*key, k), seen)
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -213,6 +233,7 @@ def parse_yaml_text(text: str, doc: _Doc) -> tuple[Any, _Doc]:
         return None, doc
     if node is None:
         return None, doc
+    doc.root = node
     try:
         return _build(doc, node, (), set()), doc
     except _AliasFound as exc:
@@ -479,10 +500,11 @@ def _load_entries(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
     if not entries_dir.is_dir():
         problems.append(f"{_label(folder, root)}:1: missing entries/ folder")
         return
+    prefix = _label(entries_dir, root)
     for path in sorted(entries_dir.iterdir()):
         if path.suffix not in (".yaml", ".yml"):
             continue
-        label = _label(path, root)
+        label = f"{prefix}/{path.name}"
         data, doc = load_yaml(path, label)
         if data is None and not doc.problems:
             doc.error((), "file is empty")

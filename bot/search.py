@@ -27,12 +27,14 @@ import snowballstemmer
 from sqlite_utils import Database
 
 from bot.knowledge import Entry, Film, Source
-from bot.store import dumps, write
+from bot.store import ENTRY_SEARCH_COLUMNS, dumps, write
 
 log = logging.getLogger(__name__)
 
 MAX_TERMS = 24
 KEY_COLUMNS = ("title", "questions", "aliases", "tags")
+_FTS_COLUMNS = ", ".join(ENTRY_SEARCH_COLUMNS)
+_FTS_MARKS = ", ".join("?" * len(ENTRY_SEARCH_COLUMNS))
 CANDIDATES = 20
 # bm25 column weights, in ENTRY_SEARCH_COLUMNS order: title, questions, aliases, tags, answer
 WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
@@ -89,8 +91,8 @@ def stem(word: str) -> str:
 
 
 def terms(text: str) -> set[str]:
-    """Stemmed content terms of ``text`` (stopwords dropped)."""
-    return {stem(w) for w in words(text) if w not in STOPWORDS}
+    """Stemmed content terms of ``text`` (stopwords dropped); each distinct word stemmed once."""
+    return set(_STEMMER.stemWords(list(set(words(text)) - STOPWORDS)))
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class SearchIndex:
             )
             rows = [_row(e, "moderator" if e.id in moderated else "yaml") for e in entries]
             self.db["entries"].insert_all(rows, batch_size=500)
+            self.db["entries"].rebuild_fts()  # one bulk pass beats indexing row by row
             self._add_vocab(rows, +1)
         self.refresh()
 
@@ -148,7 +151,10 @@ class SearchIndex:
         with write(self.db):
             self._delete(entry.id)
             row = _row(entry, origin)
-            self.db["entries"].insert(row)
+            rowid = self.db["entries"].insert(row).last_rowid
+            self.db.execute(
+                f"INSERT INTO entries_fts (rowid, {_FTS_COLUMNS}) VALUES (?, {_FTS_MARKS})",
+                [rowid, *(row[c] for c in ENTRY_SEARCH_COLUMNS)])
             self._add_vocab([row], +1)
         self._deletes = None
 
@@ -160,10 +166,15 @@ class SearchIndex:
 
     def _delete(self, entry_id: str) -> None:
         old = self.db.execute(
-            "SELECT key_terms, answer_terms FROM entries WHERE id = ?", [entry_id]
+            f"SELECT rowid, {_FTS_COLUMNS}, key_terms, answer_terms FROM entries WHERE id = ?",
+            [entry_id],
         ).fetchone()
         if old:
-            self._add_vocab([{"key_terms": old[0], "answer_terms": old[1]}], -1)
+            # external-content FTS5: remove the indexed text with the values it was indexed with
+            self.db.execute(
+                f"INSERT INTO entries_fts (entries_fts, rowid, {_FTS_COLUMNS}) "
+                f"VALUES ('delete', ?, {_FTS_MARKS})", list(old[:6]))
+            self._add_vocab([{"key_terms": old[6], "answer_terms": old[7]}], -1)
             self.db.execute("DELETE FROM entries WHERE id = ?", [entry_id])
 
     def _add_vocab(self, rows: list[dict], sign: int) -> None:
@@ -368,7 +379,7 @@ def _row(entry: Entry, origin: str) -> dict:
         "related": dumps(list(entry.related)),
         "spoiler": int(entry.spoiler),
         "origin": origin,
-        "key_terms": " ".join(sorted(terms(key_text) | terms(" ".join(entry.tags)))),
+        "key_terms": " ".join(sorted(terms(key_text))),
         "answer_terms": " ".join(sorted(terms(entry.answer))),
     }
 

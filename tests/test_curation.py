@@ -698,8 +698,9 @@ def test_acknowledged_add_survives_sigkill(tmp_path: Path, pack: Path, delay: fl
         assert app.db["mod_entries"].get(entry.id)["data"]
         answer = ask(app, "why is there a dog in the saab", source="t", log=False)
         assert answer.answered and answer.entry == entry
-        actions = [r.action for r in audit_log(app, limit=200)]
-        assert actions[-1] == "add" and set(actions[:-1]) <= {"edit"}
+        # every audit row, oldest first (audit_log() pages, and a fast child edits a lot)
+        actions = [r[0] for r in app.db.execute("SELECT action FROM audit_log ORDER BY id")]
+        assert actions[0] == "add" and set(actions[1:]) <= {"edit"}
         edits = len(actions) - 1
         assert edits == 0 or get_entry(app, "why-a-driver").answer.startswith(
             f"edit number {edits} ")
