@@ -472,7 +472,8 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         problems.append(f"{root}:1: no film packs (expected folders such as drive-my-car/)")
-    entry_lines: dict[str, tuple[_Doc, tuple[Any, ...]]] = {}
+    # per entry: its problems so far, and the line of each related id (checked last)
+    entry_lines: dict[str, tuple[_Doc, tuple[int, ...]]] = {}
     for folder in folders:
         film = _load_film(folder, root, problems)
         film_id = film.id if film else folder.name
@@ -481,12 +482,12 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         _load_entries(folder, root, film_id, kb, problems, entry_lines)
         _load_interpretations(folder, root, film_id, kb, problems)
     for entry in kb.entries.values():
-        doc, where = entry_lines[entry.id]
-        for i, rel in enumerate(entry.related):
+        doc, lines = entry_lines[entry.id]
+        for line, rel in zip(lines, entry.related, strict=True):
             if rel not in kb.entries:
-                doc.error((*where, "related", i), f"related id '{rel}' does not exist")
+                doc.problems.append(f"{doc.path}:{line}: related id '{rel}' does not exist")
             elif rel == entry.id:
-                doc.error((*where, "related", i), "an entry cannot be related to itself")
+                doc.problems.append(f"{doc.path}:{line}: an entry cannot be related to itself")
         problems.extend(doc.problems)
     if problems:
         raise KnowledgeError(problems)
@@ -494,7 +495,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 
 
 def _load_entries(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
-                  problems: list[str], entry_lines: dict[str, tuple[_Doc, tuple[Any, ...]]]
+                  problems: list[str], entry_lines: dict[str, tuple[_Doc, tuple[int, ...]]]
                   ) -> None:
     entries_dir = folder / "entries"
     if not entries_dir.is_dir():
@@ -521,7 +522,9 @@ def _load_entries(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
             continue
         if entry.id:
             kb.entries[entry.id] = entry
-            entry_lines[entry.id] = (doc, ())
+            related_lines = tuple(doc.line("related", i) for i in range(len(entry.related)))
+            doc.root = None  # let the node tree go: 10,000 of them would double peak memory
+            entry_lines[entry.id] = (doc, related_lines)
         else:
             problems.extend(doc.problems)
 
