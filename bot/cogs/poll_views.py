@@ -137,7 +137,7 @@ async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[st
         await reply(interaction, text, ephemeral=True, view=view)
     else:
         await reply(interaction, text, ephemeral=True)
-    client.get_cog("Polls").updater.changed(poll_id)  # type: ignore[union-attr]
+    _tally_changed(client, poll_id)
 
 
 async def _retract(interaction: discord.Interaction, poll_id: int) -> None:
@@ -149,4 +149,11 @@ async def _retract(interaction: discord.Interaction, poll_id: int) -> None:
         raise
     await reply(interaction, "Your vote was retracted." if result.old
                 else "You had no vote in that poll.", ephemeral=True)
-    client.get_cog("Polls").updater.changed(poll_id)  # type: ignore[union-attr]
+    _tally_changed(client, poll_id)
+
+
+def _tally_changed(client: BotClient, poll_id: int) -> None:
+    """Schedule a poll message edit; during shutdown the cog may already be gone."""
+    cog = client.get_cog("Polls")
+    if cog is not None:
+        cog.updater.changed(poll_id)  # type: ignore[attr-defined]
