@@ -63,12 +63,26 @@ def answer_embed(answer: Answer, *, show_spoilers: bool) -> discord.Embed:
             colour=discord.Colour.light_grey(),
         )
         embed.set_footer(text=film_line)
+    if answer.standings is not None:
+        embed.add_field(name=f"Where this server stands (poll #{answer.standings.poll.id})",
+                        value=_standings(answer.standings), inline=False)
     if answer.alternatives:
         lines = [f"• {spoiler(a.title) if a.spoiler and not show_spoilers else a.title}"
                  for a in answer.alternatives]
         name = "Related questions" if answer.answered else "Closest topics I can answer"
         embed.add_field(name=name, value=_clip("\n".join(lines), FIELD_MAX), inline=False)
     return embed
+
+
+def _standings(tally: Tally, most: int = 5) -> str:
+    """The leading options of a poll with bars, short enough for one embed field."""
+    top = sorted(tally.results, key=lambda r: -r.count)[:most]
+    lines = [f"`{render_bar(r.percent)}` {r.percent:.0f}% ({r.count}) "
+             f"{discord.utils.escape_markdown(r.option.label)}" for r in top]
+    voters = tally.total_voters
+    lines.append(f"{voters} voter{'' if voters == 1 else 's'}"
+                 + ("" if tally.poll.is_open else " · closed"))
+    return _clip("\n".join(lines), FIELD_MAX)
 
 
 def about_embed(*, film_title: str, entries: int, interpretations: int,

@@ -173,3 +173,20 @@ async def test_unexpected_errors_get_an_apology(fake: FakeDiscord, start_dmc: St
     assert response["data"]["content"].startswith("Sorry, something went wrong on my side")
     assert response["data"]["flags"] & 64
     assert any("/ask failed for user" in r.getMessage() for r in caplog.records)
+
+
+async def test_community_question_shows_the_live_poll(fake: FakeDiscord,
+                                                      start_dmc: StartBot) -> None:
+    await start_dmc()
+    poll = await fake.slash("poll", {}, subcommand="ending")
+    await poll.wait_response(timeout=3)
+    for name in ("ann", "ben"):
+        click = await fake.click("poll:1:gave-car", int(poll.original["id"]),
+                                 user=fake.make_user(name=name))
+        await click.wait_response(timeout=3)
+    handle = await fake.slash("ask", {"question": "what does everyone think the ending means",
+                                      "spoilers": True})
+    embed = embed_of(await handle.wait_response(timeout=3))
+    field = next(f for f in embed["fields"] if f["name"].startswith("Where this server stands"))
+    assert "`██████████` 100% (2) Kafuku gave Misaki the Saab" in field["value"]
+    assert field["value"].endswith("2 voters")
