@@ -5,7 +5,7 @@ is plain ``sqlite3`` with the same pragmas (WAL, synchronous=FULL): one INSERT O
 3-column table and a commit per vote. Both run in interleaved blocks on the same disk, so drift
 in the machine's speed hits both alike. Exit code is always 0; the last line says PASS or FAIL.
 
-    python benchmarks/bench_votes.py --voters 500 --votes 5000 [--json]
+    python benchmarks/bench_votes.py --voters 500 --votes 5000 [--threads 16] [--json]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -89,6 +90,60 @@ def run(voters: int, votes: int, folder: Path) -> dict[str, float]:
     }
 
 
+def run_threads(voters: int, votes: int, folder: Path, threads: int) -> dict[str, float]:
+    """The same comparison with ``threads`` writers at once, each on its own connection.
+
+    Voters are split between threads; each phase (raw, then polls.vote) is timed on the wall
+    clock from a shared start to the last thread's end, in two alternating rounds.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    db = open_db(folder / "polls.db")
+    poll = polls.create_poll(db, question="How do you read the ending?", options=OPTIONS,
+                             creator_id=1)  # fmt: skip
+    open_raw(folder / "raw.db").close()
+    shares = [[v for v in plan(voters, votes, first_round=1) if v[0] % threads == t]
+              for t in range(threads)]
+
+    def phase(work: str, round_: int) -> float:
+        barrier = threading.Barrier(threads + 1)
+
+        def worker(share: list[tuple[int, str]]) -> None:
+            conn = open_raw(folder / "raw.db") if work == "raw" else open_db(folder / "polls.db")
+            half = share[round_::2]
+            barrier.wait()
+            for user, option in half:
+                if work == "raw":
+                    conn.execute("INSERT OR REPLACE INTO ballots VALUES (?, ?, ?)",
+                                 (poll.id, user, option))
+                    conn.commit()
+                else:
+                    polls.vote(conn, poll.id, user, [option])
+            conn.close()
+
+        pool = [threading.Thread(target=worker, args=(share,)) for share in shares]
+        for t in pool:
+            t.start()
+        barrier.wait()
+        start = time.perf_counter()
+        for t in pool:
+            t.join()
+        return time.perf_counter() - start
+
+    raw_time = phase("raw", 0) + phase("raw", 1)
+    core_time = phase("core", 0) + phase("core", 1)
+    assert poll_results.tally(db, poll.id).counts == poll_results.tally_from_events(db, poll.id)
+    db.close()
+    raw_rate, core_rate = votes / raw_time, votes / core_time
+    return {
+        "voters": voters,
+        "votes": votes,
+        "threads": threads,
+        "raw_votes_per_s": round(raw_rate, 1),
+        "polls_votes_per_s": round(core_rate, 1),
+        "ratio": round(core_rate / raw_rate, 3),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the benchmark, print the numbers and PASS/FAIL; always exit 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -96,12 +151,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--votes", type=int, default=5000, help="timed votes (default 5000)")
     parser.add_argument("--target", type=float, default=0.5, help="minimum ratio (default 0.5)")
     parser.add_argument("--dir", type=Path, help="folder for the database files (default: temp)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="concurrent writers, each with its own connection (default 1)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args(argv)
-    if args.voters < 1 or args.votes < 1:
-        parser.error("--voters and --votes must be at least 1")
+    if args.voters < 1 or args.votes < 1 or args.threads < 1:
+        parser.error("--voters, --votes and --threads must be at least 1")
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
-        numbers = run(args.voters, args.votes, Path(folder))
+        if args.threads > 1:
+            numbers = run_threads(args.voters, args.votes, Path(folder), args.threads)
+        else:
+            numbers = run(args.voters, args.votes, Path(folder))
     numbers["target"] = args.target
     numbers["pass"] = numbers["ratio"] >= args.target
     if args.json:
