@@ -11,8 +11,11 @@ from discord.ext import commands
 from bot.answers import ask
 from bot.cogs.client import BotClient
 from bot.cogs.embeds import answer_embed
+from bot.cogs.members import member_is_moderator
 from bot.cogs.respond import NO_PINGS, reply
 from bot.cogs.views import FeedbackButton, RelatedButton, answer_view
+from bot.errors import NotAllowed
+from bot.guilds import set_shows_spoilers, shows_spoilers
 
 RATE, PER = 4, 30.0  # questions per user per 30 seconds
 QUESTION_MAX = 1000
@@ -27,16 +30,20 @@ class Ask(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(FeedbackButton, RelatedButton)
 
-    def show_spoilers(self, channel: object, choice: bool | None) -> bool:
-        """Explicit choice, else plain text in channels named like 'spoilers', else hidden."""
+    def show_spoilers(self, channel: object, guild_id: int | None, choice: bool | None) -> bool:
+        """The asker's choice, else the server's setting, else plain text in channels named
+        like 'spoilers', else hidden behind spoiler bars."""
         if choice is not None:
             return choice
+        server = shows_spoilers(self.bot.app.db, guild_id)
+        if server is not None:
+            return server
         return "spoiler" in (getattr(channel, "name", "") or "").lower()
 
-    def _answer(self, question: str, source: str, channel: object, spoilers: bool | None
-                ) -> dict:
+    def _answer(self, question: str, source: str, channel: object, guild_id: int | None,
+                spoilers: bool | None) -> dict:
         answer = ask(self.bot.app, question, source=source)
-        show = self.show_spoilers(channel, spoilers)
+        show = self.show_spoilers(channel, guild_id, spoilers)
         embed = answer_embed(answer, show_spoilers=show)
         embed.set_author(name=_clip("Q: " + " ".join(question.split()), 256))
         kwargs: dict = {"embed": embed}
@@ -53,7 +60,21 @@ class Ask(commands.Cog):
                           question: app_commands.Range[str, 1, QUESTION_MAX],
                           spoilers: bool | None = None) -> None:
         source = f"discord:{interaction.guild_id or 'dm'}/{interaction.channel_id}"
-        await reply(interaction, **self._answer(question, source, interaction.channel, spoilers))
+        await reply(interaction, **self._answer(question, source, interaction.channel,
+                                                interaction.guild_id, spoilers))
+
+    @app_commands.command(name="spoilers",
+                          description="Show last-act answers plainly in this server, or hide them")
+    @app_commands.describe(shown="True: no spoiler bars in this server; False: hide them again")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def spoilers_command(self, interaction: discord.Interaction, shown: bool) -> None:
+        if not member_is_moderator(interaction):
+            raise NotAllowed("Only moderators can change how this server shows spoilers.")
+        set_shows_spoilers(self.bot.app.db, interaction.guild_id, shown)  # type: ignore[arg-type]
+        await reply(interaction, "Last-act answers are now shown plainly in this server."
+                    if shown else "Last-act answers are hidden behind spoiler bars again.",
+                    ephemeral=True)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -73,7 +94,8 @@ class Ask(commands.Cog):
                                 allowed_mentions=NO_PINGS)
             return
         source = f"discord:{message.guild.id if message.guild else 'dm'}/{message.channel.id}"
-        kwargs = self._answer(question, source, message.channel, None)
+        guild_id = message.guild.id if message.guild else None
+        kwargs = self._answer(question, source, message.channel, guild_id, None)
         await message.reply(mention_author=False, allowed_mentions=NO_PINGS, **kwargs)
 
 

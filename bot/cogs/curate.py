@@ -43,12 +43,12 @@ from bot.cogs.curate_views import (
     unanswered_embed,
 )
 from bot.cogs.embeds import COLOUR, entry_embed
+from bot.cogs.members import actor_of
 from bot.cogs.modals import (
     MESSAGE_MAX,
     EntryModal,
     EntryTarget,
     SuggestModal,
-    actor_of,
     clip,
     film_line,
 )

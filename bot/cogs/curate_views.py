@@ -20,12 +20,12 @@ import discord
 from bot import suggestions
 from bot.cogs.embeds import COLOUR
 from bot.cogs.errors import guarded
+from bot.cogs.members import actor_of
 from bot.cogs.modals import (
     EntryModal,
     EntryTarget,
     OwnedView,
     RejectModal,
-    actor_of,
     clip,
 )
 from bot.curation import (

@@ -23,9 +23,9 @@ import discord
 from bot import suggestions
 from bot.cogs.embeds import entry_embed
 from bot.cogs.errors import guarded, report
-from bot.cogs.poll_views import member_is_moderator
+from bot.cogs.members import actor_of
 from bot.cogs.respond import reply
-from bot.curation import Actor, add_entry, edit_entry, require_moderator
+from bot.curation import add_entry, edit_entry, require_moderator
 from bot.errors import InvalidInput, NotAllowed
 from bot.forms import entry_data_from_form
 from bot.knowledge import ENTRY_LIMITS, Entry
@@ -41,13 +41,6 @@ MODAL_TITLE_MAX = 45
 TEXT_MAX = 4000
 FIELDS = ("title", "questions", "answer", "sources", "tags")
 ACTIONS = {"add": "add entries", "edit": "edit entries", "approve": "approve suggestions"}
-
-
-def actor_of(interaction: discord.Interaction) -> Actor:
-    """The member behind an interaction, with moderator rights as Discord reports them now."""
-    client: BotClient = interaction.client  # type: ignore[assignment]
-    return Actor(interaction.user.id,
-                 member_is_moderator(interaction, client.app.settings.mod_roles))
 
 
 def clip(text: str, limit: int = MESSAGE_MAX) -> str:

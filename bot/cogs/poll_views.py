@@ -17,23 +17,12 @@ import discord
 from bot import polls
 from bot.cogs.errors import guarded
 from bot.cogs.respond import reply
-from bot.curation import is_moderator
 
 if TYPE_CHECKING:
     from bot.cogs.client import BotClient
 
 log = logging.getLogger(__name__)
 BUTTON_LIMIT = 5  # above this many options, a select menu
-
-
-def member_is_moderator(interaction: discord.Interaction, mod_roles: frozenset[int]) -> bool:
-    """Configured moderator role, or Manage Server, as the interaction reports them."""
-    user = interaction.user
-    roles = [r.id for r in getattr(user, "roles", [])]
-    cached = getattr(user, "guild_permissions", None)
-    # interaction.permissions is what Discord resolved for this member in this channel
-    manage = interaction.permissions.manage_guild or bool(cached and cached.manage_guild)
-    return is_moderator(mod_roles, roles, manage)
 
 
 def poll_view(poll: polls.Poll) -> discord.ui.View | None:

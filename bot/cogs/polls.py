@@ -12,11 +12,11 @@ from discord.ext import commands, tasks
 from bot import poll_results, polls
 from bot.cogs.client import BotClient
 from bot.cogs.embeds import poll_embed
+from bot.cogs.members import member_is_moderator
 from bot.cogs.poll_views import (
     RetractButton,
     VoteButton,
     VoteSelect,
-    member_is_moderator,
     poll_view,
 )
 from bot.cogs.respond import reply
@@ -90,7 +90,7 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
                      max_choices: app_commands.Range[int, 1, 25] = 1,
                      hours: app_commands.Range[float, 0.1, 720.0] | None = None,
                      anonymous: bool = False) -> None:
-        if not member_is_moderator(interaction, self.bot.app.settings.mod_roles):
+        if not member_is_moderator(interaction):
             raise NotAllowed("Only moderators can create polls with custom options; "
                              "try /poll ending.")
         labels = [part.strip() for part in options.split("|") if part.strip()]
@@ -112,8 +112,7 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     @app_commands.command(name="close", description="Close a poll (moderators or its creator)")
     async def close(self, interaction: discord.Interaction, poll: int) -> None:
         closed = polls.close(self.bot.app.db, poll, interaction.user.id,
-                             is_moderator=member_is_moderator(
-                                 interaction, self.bot.app.settings.mod_roles))
+                             is_moderator=member_is_moderator(interaction))
         await reply(interaction, f"Poll #{closed.id} is closed; the results are final.",
                     ephemeral=True)
         await self.updater.final(closed.id)
@@ -123,8 +122,7 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     async def reopen(self, interaction: discord.Interaction, poll: int,
                      hours: app_commands.Range[float, 0.1, 720.0] | None = None) -> None:
         opened = polls.reopen(self.bot.app.db, poll, interaction.user.id,
-                              is_moderator=member_is_moderator(
-                                  interaction, self.bot.app.settings.mod_roles),
+                              is_moderator=member_is_moderator(interaction),
                               deadline=_deadline(hours))
         await reply(interaction, f"Poll #{opened.id} is open again.", ephemeral=True)
         await self.updater.final(opened.id)

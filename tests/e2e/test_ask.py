@@ -190,3 +190,23 @@ async def test_community_question_shows_the_live_poll(fake: FakeDiscord,
     field = next(f for f in embed["fields"] if f["name"].startswith("Where this server stands"))
     assert "`██████████` 100% (2) Kafuku gave Misaki the Saab" in field["value"]
     assert field["value"].endswith("2 voters")
+
+
+async def test_server_spoiler_setting_is_for_moderators(fake: FakeDiscord,
+                                                        start_dmc: StartBot) -> None:
+    role = fake.add_role("mods", permissions=0x20)  # Manage Server
+    mod = fake.make_user(name="mod", roles=[role])
+    member = fake.make_user(name="member")
+    client = await start_dmc()
+    spoilers = next(c for c in fake.commands if c["name"] == "spoilers")
+    assert int(spoilers["default_member_permissions"]) == 0x20  # hidden from members
+    refused = await fake.slash("spoilers", {"shown": True}, user=member)
+    assert "Only moderators" in (await refused.wait_response(timeout=3))["data"]["content"]
+    assert client.app.db["guild_settings"].count == 0
+    done = await fake.slash("spoilers", {"shown": True}, user=mod)
+    assert "shown plainly" in (await done.wait_response(timeout=3))["data"]["content"]
+    handle = await fake.slash("ask", {"question": "why is misaki in korea"}, user=member)
+    assert "||" not in embed_of(await handle.wait_response(timeout=3))["description"]
+    asked = await fake.slash("ask", {"question": "why is misaki in korea", "spoilers": False},
+                             user=member)  # the asker's own choice still wins
+    assert embed_of(await asked.wait_response(timeout=3))["description"].startswith("||")

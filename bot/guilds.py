@@ -1,0 +1,23 @@
+"""Per-server settings. For now one: whether last-act answers are shown without spoiler bars."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from bot.store import write
+
+
+def shows_spoilers(db: Database, guild_id: int | None) -> bool | None:
+    """The server's choice, or None when it has not made one (DMs never have one)."""
+    if guild_id is None:
+        return None
+    row = db.execute("SELECT show_spoilers FROM guild_settings WHERE guild_id = ?",
+                     [guild_id]).fetchone()
+    return None if row is None else bool(row[0])
+
+
+def set_shows_spoilers(db: Database, guild_id: int, shown: bool) -> None:
+    """Remember whether this server wants last-act answers shown plainly."""
+    with write(db):
+        db["guild_settings"].upsert({"guild_id": guild_id, "show_spoilers": int(shown)},
+                                    pk="guild_id")
