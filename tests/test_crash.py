@@ -55,9 +55,11 @@ def test_acknowledged_votes_survive_sigkill(tmp_path: Path, kill_after: float) -
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "READY", child.stderr.read()
+    first = child.stdout.readline()  # the storm has started: at least one vote acknowledged
     time.sleep(kill_after)
     child.send_signal(signal.SIGKILL)
     out, _ = child.communicate(timeout=30)
+    out = first + out
     assert child.returncode == -signal.SIGKILL
     acked: dict[int, str] = {}
     for line in out.splitlines():
