@@ -42,8 +42,9 @@ from bot.answers import unanswered
 from bot.app import App
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.forms import entry_data_from_form, form_defaults, slugify
-from bot.knowledge import Entry, _Doc, parse_entry
+from bot.knowledge import Entry, parse_entry
 from bot.store import dumps, now, write
+from bot.yamlin import YamlDoc
 
 __all__ = [
     "CLI_ACTOR",
@@ -163,7 +164,7 @@ _HINTS = (
 
 def _check_fields(data: Any, film: str) -> tuple[Entry, list[str]]:
     """The loader's rules (``parse_entry``), with each problem naming its field."""
-    doc = _Doc("entry")
+    doc = YamlDoc("entry")
     entry = parse_entry(doc, data, film)
     return entry, [_readable(message, path) for path, message in doc.located]
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from bot.app import App, sync_knowledge
 from bot.curation import Actor, Problems, _film, _save, require_moderator
 from bot.errors import InvalidInput, KnowledgeError
-from bot.knowledge import Entry, _Doc, entry_from_dict, load_yaml, parse_entry
+from bot.knowledge import Entry, entry_from_dict, parse_entry
 from bot.store import write
+from bot.yamlin import YamlDoc, load_yaml
 from bot.yamlout import dump_entry, entry_path, write_atomic, zip_files
 
 log = logging.getLogger("bot.curation")
@@ -106,7 +107,7 @@ def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
                            "the layout `kb export` writes).")
     films = app.films()
     problems: list[str] = []
-    parsed: list[tuple[_Doc, Entry]] = []
+    parsed: list[tuple[YamlDoc, Entry]] = []
     seen: dict[str, str] = {}
     for path in files:
         data, doc = load_yaml(path, str(path))

@@ -1,6 +1,6 @@
 """Knowledge packs: YAML files → validated Film / Entry / Interpretation dataclasses.
 
-Files are parsed with YAML's safe loader into a node tree, so every problem can
+Files are read by ``bot.yamlin`` (safe loader, line-aware), so every problem can
 name ``path:line``. Validation collects every problem before failing, because a
 curator fixing a pack wants the whole list at once (Red's trivia loader lesson).
 """
@@ -14,16 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.errors import KnowledgeError
+from bot.yamlin import YamlDoc, load_yaml
 
-try:  # libyaml is much faster; both are safe loaders
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-MAX_FILE_BYTES = 256 * 1024
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 WORD = re.compile(r"^[^\W_]+$")
 
@@ -110,150 +103,13 @@ class KnowledgeBase:
         )
 
 
-# ---------------------------------------------------------------- YAML with lines
-
-
-class _Doc:
-    """Problems found in one document, located by key path (and line, for files).
-
-    Lines are looked up in the composed node tree only when a problem is reported, so
-    loading a valid pack does no line bookkeeping at all.
-    """
-
-    def __init__(self, path: str, root: yaml.Node | None = None):
-        self.path = path
-        self.root = root
-        self.problems: list[str] = []
-        self.located: list[tuple[tuple[Any, ...], str]] = []  # (key path, message)
-
-    def line(self, *keys: Any) -> int:
-        """Line (1-based) of the deepest part of ``keys`` present in the document."""
-        node = self.root
-        if node is None:
-            return 1
-        line = node.start_mark.line + 1
-        for key in keys:
-            if isinstance(node, yaml.MappingNode):
-                pairs = [(k, v) for k, v in node.value
-                         if isinstance(k, yaml.ScalarNode) and k.value == str(key)]
-                if not pairs:
-                    break
-                key_node, node = pairs[-1]  # the last one wins, as in the built mapping
-                line = key_node.start_mark.line + 1
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
-                    and 0 <= key < len(node.value):
-                node = node.value[key]
-                # an alias points back at an earlier anchor: keep the line where it is used
-                line = max(line, node.start_mark.line + 1)
-            else:
-                break
-        return line
-
-    def error(self, keys: tuple[Any, ...], message: str) -> None:
-        self.problems.append(f"{self.path}:{self.line(*keys)}: {message}")
-        self.located.append((keys, message))
-
-
-def _build(doc: _Doc, node: yaml.Node, key: tuple[Any, ...], seen: set[int]) -> Any:
-    """Turn a composed node into plain Python data; refuse aliases."""
-    if id(node) in seen:
-        raise _AliasFound(key)
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for k_node, v_node in node.value:
-            k = _build(doc, k_node, (*key, "<key>"), seen)
-            if not isinstance(k, str | int | bool | float) and k is not None:
-                doc.error(key, "mapping keys must be plain text")
-                continue
-            if k in out:
-                doc.problems.append(f"{doc.path}:{k_node.start_mark.line + 1}: duplicate key '{k}'")
-            out[k] = _build(doc, v_node, (*key, k), seen)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(doc, item, (*key, i), seen) for i, item in enumerate(node.value)]
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == _STR:  # what construct_yaml_str returns for a scalar node
-            return node.value
-        construct = _SCALAR_CONSTRUCTORS.get(node.tag)
-        if construct is not None:  # the function construct_object would pick, minus its cache
-            return construct(_CONSTRUCTOR, node)
-    return _CONSTRUCTOR.construct_object(node)
-
-
-class _AliasFound(Exception):
-    def __init__(self, key: tuple[Any, ...]):
-        self.key = key
-
-
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-# Plain scalar tags, constructed directly: construct_object() would also remember every node
-# in the shared constructor forever (a leak across files) and costs a third of the load time.
-_STR = "tag:yaml.org,2002:str"
-_SCALAR_CONSTRUCTORS = {
-    tag: yaml.constructor.SafeConstructor.yaml_constructors[tag]
-    for tag in (f"tag:yaml.org,2002:{name}"
-                for name in ("str", "int", "float", "bool", "null", "timestamp"))
-}
-
-
-def load_yaml(path: Path, label: str | None = None) -> tuple[Any, _Doc]:
-    """Parse one file safely; problems (not exceptions) for every way it can be bad."""
-    doc = _Doc(label or str(path))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        doc.problems.append(f"{doc.path}:1: cannot read file ({exc.strerror})")
-        return None, doc
-    if len(raw) > MAX_FILE_BYTES:
-        doc.problems.append(
-            f"{doc.path}:1: file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}"
-        )
-        return None, doc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        doc.problems.append(f"{doc.path}:{line}: not valid UTF-8 (byte {raw[exc.start]:#04x})")
-        return None, doc
-    return parse_yaml_text(text, doc)
-
-
-def parse_yaml_text(text: str, doc: _Doc) -> tuple[Any, _Doc]:
-    """Parse YAML text already read into memory (used for files and modal input)."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        doc.problems.append(f"{doc.path}:{line}: invalid YAML: {exc.problem or exc}")
-        return None, doc
-    except yaml.YAMLError as exc:
-        doc.problems.append(f"{doc.path}:1: invalid YAML: {exc}")
-        return None, doc
-    if node is None:
-        return None, doc
-    doc.root = node
-    try:
-        return _build(doc, node, (), set()), doc
-    except _AliasFound as exc:
-        doc.error(exc.key, "YAML anchors and aliases are not allowed")
-        return None, doc
-    except (yaml.YAMLError, ValueError, TypeError) as exc:
-        doc.problems.append(f"{doc.path}:{doc.line()}: invalid value: {exc}")
-        return None, doc
-    finally:  # nodes of this document are never seen again (aliases are refused)
-        _CONSTRUCTOR.constructed_objects.clear()
-        _CONSTRUCTOR.recursive_objects.clear()
-
-
 # ---------------------------------------------------------------- field checks
 
 
 class _Fields:
     """Typed access to one mapping that records a problem instead of raising."""
 
-    def __init__(self, doc: _Doc, data: Any, where: tuple[Any, ...], allowed: Iterable[str]):
+    def __init__(self, doc: YamlDoc, data: Any, where: tuple[Any, ...], allowed: Iterable[str]):
         self.doc, self.where = doc, where
         self.data: dict[Any, Any] = data if isinstance(data, dict) else {}
         if not isinstance(data, dict):
@@ -362,7 +218,7 @@ ENTRY_KEYS = ("id", "title", "questions", "answer", "sources", "tags", "spoiler"
 INTERPRETATION_KEYS = ("id", "label", "summary", "sources")
 
 
-def parse_entry(doc: _Doc, data: Any, film: str, where: tuple[Any, ...] = ()) -> Entry:
+def parse_entry(doc: YamlDoc, data: Any, film: str, where: tuple[Any, ...] = ()) -> Entry:
     """Validate one entry mapping; problems go to ``doc.problems``."""
     f = _Fields(doc, data, where, ENTRY_KEYS)
     return Entry(
@@ -381,7 +237,7 @@ def parse_entry(doc: _Doc, data: Any, film: str, where: tuple[Any, ...] = ()) ->
 
 def entry_from_dict(data: Any, film: str, label: str) -> tuple[Entry, list[str]]:
     """Validate an entry that did not come from a file (moderator input, the database)."""
-    doc = _Doc(label)
+    doc = YamlDoc(label)
     return parse_entry(doc, data, film), doc.problems
 
 
@@ -473,7 +329,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     if not folders:
         problems.append(f"{root}:1: no film packs (expected folders such as drive-my-car/)")
     # per entry: its problems so far, and the line of each related id (checked last)
-    entry_lines: dict[str, tuple[_Doc, tuple[int, ...]]] = {}
+    entry_lines: dict[str, tuple[YamlDoc, tuple[int, ...]]] = {}
     for folder in folders:
         film = _load_film(folder, root, problems)
         film_id = film.id if film else folder.name
@@ -495,7 +351,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 
 
 def _load_entries(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
-                  problems: list[str], entry_lines: dict[str, tuple[_Doc, tuple[int, ...]]]
+                  problems: list[str], entry_lines: dict[str, tuple[YamlDoc, tuple[int, ...]]]
                   ) -> None:
     entries_dir = folder / "entries"
     if not entries_dir.is_dir():

@@ -50,7 +50,8 @@ from bot.exchange import (
     removed_entry_paths,
 )
 from bot.forms import form_defaults
-from bot.knowledge import Entry, Source, _Doc, load_knowledge, parse_entry, parse_yaml_text
+from bot.knowledge import Entry, Source, load_knowledge, parse_entry
+from bot.yamlin import YamlDoc, parse_yaml_text
 from bot.yamlout import dump_entry
 from tests.conftest import REPO
 
@@ -89,7 +90,7 @@ def snapshot(app: App) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def load_entry_text(text: str, film: str = "drive-my-car") -> Entry:
-    data, doc = parse_yaml_text(text, _Doc("t"))
+    data, doc = parse_yaml_text(text, YamlDoc("t"))
     entry = parse_entry(doc, data, film)
     assert not doc.problems, doc.problems
     return entry
