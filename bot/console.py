@@ -58,6 +58,10 @@ class Console(KbCommands, PollCommands, cmd.Cmd):
             self.say(f"! {exc}")
             return False
 
+    def get_names(self) -> list[str]:
+        """Commands for ``help``; EOF is Ctrl-D, not something to type."""
+        return [n for n in super().get_names() if n != "do_EOF"]
+
     def emptyline(self) -> bool:
         return False
 

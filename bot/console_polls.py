@@ -11,7 +11,7 @@ from bot.text import render_tally
 if TYPE_CHECKING:
     from bot.console import Console
 
-POLL_HELP = """poll ending              create a poll from the film's interpretations
+POLL_HELP = """poll ending               create a poll from the film's interpretations
 poll create Q | A | B ... create a custom poll (moderators)
 poll list                 open polls
 poll results [ID]         results with bars (default: the latest poll)
