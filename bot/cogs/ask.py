@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.answers import ask
 from bot.cogs.client import BotClient
-from bot.cogs.embeds import answer_embed
+from bot.cogs.embeds import answer_embed, clip
 from bot.cogs.members import member_is_moderator
 from bot.cogs.respond import NO_PINGS, reply
 from bot.cogs.views import FeedbackButton, RelatedButton, answer_view
@@ -45,7 +45,7 @@ class Ask(commands.Cog):
         answer = ask(self.bot.app, question, source=source)
         show = self.show_spoilers(channel, guild_id, spoilers)
         embed = answer_embed(answer, show_spoilers=show)
-        embed.set_author(name=_clip("Q: " + " ".join(question.split()), 256))
+        embed.set_author(name=clip("Q: " + " ".join(question.split()), 256))
         kwargs: dict = {"embed": embed}
         view = answer_view(answer, self.bot, show_spoilers=show)
         if view is not None:
@@ -98,9 +98,6 @@ class Ask(commands.Cog):
         kwargs = self._answer(question, source, message.channel, guild_id, None)
         await message.reply(mention_author=False, allowed_mentions=NO_PINGS, **kwargs)
 
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def setup(bot: BotClient) -> None:

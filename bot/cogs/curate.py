@@ -42,14 +42,12 @@ from bot.cogs.curate_views import (
     queue_view,
     unanswered_embed,
 )
-from bot.cogs.embeds import COLOUR, entry_embed
+from bot.cogs.embeds import COLOUR, MESSAGE_MAX, clip, entry_embed
 from bot.cogs.members import actor_of
 from bot.cogs.modals import (
-    MESSAGE_MAX,
     EntryModal,
     EntryTarget,
     SuggestModal,
-    clip,
     film_line,
 )
 from bot.cogs.respond import reply

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import suggestions
-from bot.cogs.embeds import COLOUR
+from bot.cogs.embeds import COLOUR, clip
 from bot.cogs.errors import guarded
 from bot.cogs.members import actor_of
 from bot.cogs.modals import (
@@ -26,7 +26,6 @@ from bot.cogs.modals import (
     EntryTarget,
     OwnedView,
     RejectModal,
-    clip,
 )
 from bot.curation import (
     AuditRecord,

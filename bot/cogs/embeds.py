@@ -14,7 +14,11 @@ TITLE_MAX = 256
 FIELD_MAX = 1024
 
 
-def _clip(text: str, limit: int) -> str:
+MESSAGE_MAX = 2000
+
+
+def clip(text: str, limit: int = MESSAGE_MAX) -> str:
+    """Cut text to a Discord length limit, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -36,10 +40,10 @@ def entry_embed(entry: Entry, *, film_line: str, show_spoilers: bool) -> discord
             colour=COLOUR,
         )
     else:
-        embed = discord.Embed(title=_clip(entry.title, TITLE_MAX), description=entry.answer.strip(),
+        embed = discord.Embed(title=clip(entry.title, TITLE_MAX), description=entry.answer.strip(),
                               colour=COLOUR)
     sources = "\n".join(f"{n}. {source_markdown(s)}" for n, s in enumerate(entry.sources, 1))
-    embed.add_field(name="Sources", value=_clip(sources, FIELD_MAX), inline=False)
+    embed.add_field(name="Sources", value=clip(sources, FIELD_MAX), inline=False)
     embed.set_footer(text=film_line)
     return embed
 
@@ -70,7 +74,7 @@ def answer_embed(answer: Answer, *, show_spoilers: bool) -> discord.Embed:
         lines = [f"• {spoiler(a.title) if a.spoiler and not show_spoilers else a.title}"
                  for a in answer.alternatives]
         name = "Related questions" if answer.answered else "Closest topics I can answer"
-        embed.add_field(name=name, value=_clip("\n".join(lines), FIELD_MAX), inline=False)
+        embed.add_field(name=name, value=clip("\n".join(lines), FIELD_MAX), inline=False)
     return embed
 
 
@@ -82,7 +86,7 @@ def _standings(tally: Tally, most: int = 5) -> str:
     voters = tally.total_voters
     lines.append(f"{voters} voter{'' if voters == 1 else 's'}"
                  + ("" if tally.poll.is_open else " · closed"))
-    return _clip("\n".join(lines), FIELD_MAX)
+    return clip("\n".join(lines), FIELD_MAX)
 
 
 def about_embed(*, film_title: str, entries: int, interpretations: int,
@@ -111,8 +115,8 @@ def poll_embed(tally: Tally) -> discord.Embed:
         mark = " 🏆" if not poll.is_open and r.option.id in tally.leaders else ""
         lines.append(f"**{discord.utils.escape_markdown(r.option.label)}**{mark}\n"
                      f"`{render_bar(r.percent)}` {r.percent:.0f}% ({r.count})")
-    embed = discord.Embed(title=_clip(poll.question, TITLE_MAX),
-                          description=_clip("\n".join(lines), 4000), colour=COLOUR)
+    embed = discord.Embed(title=clip(poll.question, TITLE_MAX),
+                          description=clip("\n".join(lines), 4000), colour=COLOUR)
     voters = f"{tally.total_voters} voter{'s' if tally.total_voters != 1 else ''}"
     if not poll.is_open:
         status = "Closed: final results"

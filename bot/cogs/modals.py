@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import suggestions
-from bot.cogs.embeds import entry_embed
+from bot.cogs.embeds import clip, entry_embed
 from bot.cogs.errors import guarded, report
 from bot.cogs.members import actor_of
 from bot.cogs.respond import reply
@@ -36,15 +36,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 FORM_TIMEOUT = 30 * 60.0  # people take their time writing an answer
-MESSAGE_MAX = 2000
 MODAL_TITLE_MAX = 45
 TEXT_MAX = 4000
 FIELDS = ("title", "questions", "answer", "sources", "tags")
 ACTIONS = {"add": "add entries", "edit": "edit entries", "approve": "approve suggestions"}
-
-
-def clip(text: str, limit: int = MESSAGE_MAX) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def film_line(client: BotClient, entry: Entry) -> str:
