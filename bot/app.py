@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -36,14 +36,17 @@ class App:
     settings: Settings
     db: Database
     index: SearchIndex
+    _films: dict[str, Film] | None = field(default=None, repr=False)
 
     def films(self) -> dict[str, Film]:
-        """Films of the loaded packs, by id."""
-        rows = self.db.execute("SELECT data FROM films ORDER BY id").fetchall()
-        films = [Film(**{**d, "aliases": tuple(d["aliases"]),
-                         "synonyms": tuple(tuple(g) for g in d["synonyms"])})
-                 for d in (json.loads(r[0]) for r in rows)]
-        return {f.id: f for f in films}
+        """Films of the loaded packs, by id (read once per knowledge load, not per question)."""
+        if self._films is None:
+            rows = self.db.execute("SELECT data FROM films ORDER BY id").fetchall()
+            films = [Film(**{**d, "aliases": tuple(d["aliases"]),
+                             "synonyms": tuple(tuple(g) for g in d["synonyms"])})
+                     for d in (json.loads(r[0]) for r in rows)]
+            self._films = {f.id: f for f in films}
+        return dict(self._films)
 
     def close(self) -> None:
         """Close the database (graceful shutdown)."""
@@ -74,6 +77,7 @@ def sync_knowledge(app: App, *, force: bool = False) -> KnowledgeBase | None:
         entries = merge_overrides(app.db, kb)
         moderated = {r[0] for r in app.db.execute("SELECT id FROM mod_entries")}
         app.index.rebuild(entries, kb.films.values(), moderated=moderated)
+        app._films = None
     with write(app.db):
         app.db.execute("DELETE FROM interpretations")
         app.db["interpretations"].insert_all(
