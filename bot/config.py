@@ -98,7 +98,11 @@ def load_settings(
     for env_name, attr in ENV_NAMES.items():
         if env_name in sources and sources[env_name] != "":
             values[attr] = convert_setting(attr, sources[env_name])
-    for attr, value in (overrides or {}).items():
-        if value is not None:
-            values[attr] = convert_setting(attr, value) if isinstance(value, str) else value
-    return replace(Settings(), **values)
+    return with_overrides(replace(Settings(), **values), overrides or {})
+
+
+def with_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
+    """Apply CLI flag values on top of ``settings`` (``None`` means the flag was not given)."""
+    values = {attr: convert_setting(attr, value) if isinstance(value, str) else value
+              for attr, value in overrides.items() if value is not None}
+    return replace(settings, **values)

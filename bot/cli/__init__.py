@@ -19,7 +19,7 @@ from bot.answers import ask as ask_question
 from bot.cli.kb import kb
 from bot.cli.options import common_options, open_app_or_fail
 from bot.cli.polls import poll
-from bot.config import BUNDLED_KNOWLEDGE, Settings
+from bot.config import BUNDLED_KNOWLEDGE, Settings, with_overrides
 from bot.evaluate import evaluate, format_report
 from bot.text import render_answer
 
@@ -111,13 +111,8 @@ def eval_command(file: Path | None, min_recall: float | None, min_abstention: fl
 def run(token: str | None, sync: bool, shards: str | None, mod_roles: str | None,
         dev_guild: str | None, log_level: str | None, settings: Settings) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN)."""
-    from dataclasses import replace
-
-    from bot.config import convert_setting
-
-    overrides = {"token": token, "mod_roles": mod_roles, "dev_guild": dev_guild,
-                 "log_level": log_level}
-    settings = replace(settings, **{k: convert_setting(k, v) for k, v in overrides.items() if v})
+    settings = with_overrides(settings, {"token": token, "mod_roles": mod_roles,
+                                         "dev_guild": dev_guild, "log_level": log_level})
     if not settings.token:
         click.echo("error: no Discord token: set DISCORD_TOKEN (environment or .env)", err=True)
         sys.exit(2)
