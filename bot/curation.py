@@ -43,7 +43,7 @@ from bot.app import App
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.forms import entry_data_from_form, form_defaults, slugify
 from bot.knowledge import Entry, parse_entry
-from bot.store import dumps, now, write
+from bot.store import dumps, iso, now, write
 from bot.yamlin import YamlDoc
 
 __all__ = [
@@ -363,7 +363,7 @@ def unanswered_questions(app: App, days: int = 30, limit: int = 10
     """The questions the bot abstained on most in the last ``days`` days."""
     if days < 1 or limit < 1:
         raise InvalidInput("days and limit must be at least 1.")
-    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
+    since = iso(datetime.now(UTC) - timedelta(days=days))
     return [UnansweredQuestion(*row) for row in unanswered(app.db, since=since, limit=limit)]
 
 

@@ -26,7 +26,7 @@ from bot.errors import (
     UnknownChoice,
     VoteNotChangeable,
 )
-from bot.store import dumps, write
+from bot.store import dumps, iso, write
 
 OPTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 FILM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -140,7 +140,7 @@ def create_poll(
     due = _check_deadline(deadline, at)
     with write(db):
         values = [question, film, kind, creator_id, guild_id, channel_id, max_choices, anonymous]
-        values += [allow_change, due and _iso(due), _iso(at)]
+        values += [allow_change, due and iso(due), iso(at)]
         poll_id = db.execute(
             "INSERT INTO polls (question, film, kind, creator_id, guild_id, channel_id,"
             " max_choices, anonymous, allow_change, deadline, status, created_at)"
@@ -238,7 +238,7 @@ def close(
             raise PollClosed(f"Poll #{poll.id} is already closed.")
         db.execute(
             "UPDATE polls SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ?",
-            [_iso(at), actor_id, poll.id],
+            [iso(at), actor_id, poll.id],
         )
         return _load(db, poll.id)
 
@@ -266,14 +266,14 @@ def reopen(
         db.execute(
             "UPDATE polls SET status = 'open', closed_at = NULL, closed_by = NULL, deadline = ?"
             " WHERE id = ?",
-            [due and _iso(due), poll.id],
+            [due and iso(due), poll.id],
         )
         return _load(db, poll.id)
 
 
 def close_expired(db: Database, now: datetime | None = None) -> list[int]:
     """Close every open poll whose deadline has passed (also at startup); returns their ids."""
-    at = _iso(_utc(now))
+    at = iso(_utc(now))
     where = "WHERE status = 'open' AND deadline IS NOT NULL AND deadline <= ?"
     if db.execute(f"SELECT 1 FROM polls {where} LIMIT 1", [at]).fetchone() is None:
         return []  # the usual case takes no write lock
@@ -381,7 +381,7 @@ def _apply(
     if old and not poll.allow_change:
         verb = "changed" if new else "retracted"
         raise VoteNotChangeable(f"Votes in poll #{poll.id} can't be {verb} once cast.")
-    when, old_json, new_json = _iso(at), _json(old), _json(new)
+    when, old_json, new_json = iso(at), _json(old), _json(new)
     if new:
         db.execute(
             "INSERT INTO ballots (poll_id, user_id, choices, cast_at) VALUES (?, ?, ?, ?)"
@@ -460,11 +460,6 @@ def _utc(now: datetime | None) -> datetime:
     if now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     return now.astimezone(UTC)
-
-
-def _iso(value: datetime) -> str:
-    """Stored time format, identical to store.now(), so text order is time order."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _time(value: str | None) -> datetime | None:

@@ -22,9 +22,14 @@ FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 ENTRY_SEARCH_COLUMNS = ("title", "questions", "aliases", "tags", "answer")
 
 
+def iso(moment: datetime) -> str:
+    """A time as stored: UTC ISO 8601 text with microseconds, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def now() -> str:
-    """Current UTC time as ISO 8601 text; sorts correctly as a string."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    """The current time as stored."""
+    return iso(datetime.now(UTC))
 
 
 def dumps(value: Any) -> str:
