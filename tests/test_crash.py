@@ -58,8 +58,12 @@ def test_acknowledged_votes_survive_sigkill(tmp_path: Path, kill_after: float) -
     first = child.stdout.readline()  # the storm has started: at least one vote acknowledged
     time.sleep(kill_after)
     child.send_signal(signal.SIGKILL)
-    out, _ = child.communicate(timeout=30)
-    out = first + out
+    child.wait(timeout=30)
+    # Read the rest through the same buffered stream: readline() above may already hold
+    # lines read ahead from the pipe, which communicate() (raw os.read) would skip.
+    out = first + child.stdout.read()
+    child.stdout.close()
+    child.stderr.close()
     assert child.returncode == -signal.SIGKILL
     acked: dict[int, str] = {}
     for line in out.splitlines():
