@@ -35,6 +35,7 @@ class Console(KbCommands, PollCommands, cmd.Cmd):
         self.prompt = "you> " if interactive else ""
         self.user_id = 1
         self.user_name = "you"
+        self.names = {1: "you"}  # local user ids back to the names typed with `as`
         self.show_spoilers = False
         self.is_moderator = True  # the local operator runs the bot; `as` switches users
 
@@ -108,6 +109,7 @@ class Console(KbCommands, PollCommands, cmd.Cmd):
             return False
         self.user_name = parts[0]
         self.user_id = _local_user_id(parts[0])
+        self.names[self.user_id] = self.user_name
         self.is_moderator = len(parts) > 1 and parts[1] == "mod"
         self.say(f"now acting as {self.user_name} (id {self.user_id})"
                  f"{', moderator' if self.is_moderator else ''}")

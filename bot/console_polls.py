@@ -15,6 +15,7 @@ POLL_HELP = """poll ending               create a poll from the film's interpret
 poll create Q | A | B ... create a custom poll (moderators)
 poll list                 open polls
 poll results [ID]         results with bars (default: the latest poll)
+poll voters [ID]          who voted for what (public polls only)
 poll close [ID]           close a poll (moderators or its creator)
 poll reopen [ID]          reopen a closed poll (moderators)
 vote [ID] OPTION          vote by option number or id; 'as NAME' switches voter
@@ -25,7 +26,7 @@ class PollCommands:
     """Mixin for Console: every command goes through bot.polls, like the Discord buttons."""
 
     def do_poll(self: Console, arg: str) -> bool:
-        """poll ending|create|list|results|close|reopen - interpretation polls (see 'poll')."""
+        """poll ending|create|list|results|voters|close|reopen - interpretation polls."""
         sub, _, rest = arg.strip().partition(" ")
         db = self.app.db
         if sub == "ending":
@@ -48,6 +49,13 @@ class PollCommands:
                                for p in found) or "No open polls.")
         elif sub == "results":
             self.say(render_tally(poll_results.tally(db, self._poll_id(rest))))
+        elif sub == "voters":
+            picked = poll_results.voters(db, self._poll_id(rest))
+            lines = []
+            for option, users in picked.items():
+                names = ", ".join(self.names.get(u, f"user {u}") for u in users)
+                lines.append(f"{option}: {names or 'nobody yet'}")
+            self.say("\n".join(lines))
         elif sub == "close":
             poll = polls.close(db, self._poll_id(rest), self.user_id,
                                is_moderator=self.is_moderator)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.errors import PollError
+from bot.errors import NotAllowed, PollError
 from bot.polls import Option, Poll, get_poll
 
 
@@ -92,6 +92,26 @@ def export_ballots(db: Database, poll_id: int) -> list[dict[str, Any]]:
         for user_id, choices, cast_at in rows
         for choice in json.loads(choices)
     ]
+
+
+def voters(db: Database, poll_id: int) -> dict[str, tuple[int, ...]]:
+    """Who picked each option of a public poll, earliest ballot first.
+
+    Anonymous polls are refused for everyone, moderators included: the ids are stored only
+    to keep one ballot per user, never to be shown.
+    """
+    poll = get_poll(db, poll_id)
+    if poll.anonymous:
+        raise NotAllowed(f"Poll #{poll.id} is anonymous: nobody can see who voted for what.")
+    picked: dict[str, list[int]] = {o.id: [] for o in poll.options}
+    rows = db.execute(
+        "SELECT user_id, choices FROM ballots WHERE poll_id = ? ORDER BY cast_at, user_id",
+        [poll.id],
+    )
+    for user_id, choices in rows:
+        for choice in json.loads(choices):
+            picked.setdefault(choice, []).append(user_id)
+    return {option: tuple(users) for option, users in picked.items()}
 
 
 def render_bar(percent: float, width: int = 10) -> str:

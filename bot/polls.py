@@ -160,6 +160,18 @@ def get_poll(db: Database, poll_id: int) -> Poll:
     return _load(db, poll_id)
 
 
+def poll_in_guild(db: Database, poll_id: int, guild_id: int | None) -> Poll:
+    """The poll if it was started in that server; another server's polls count as unknown.
+
+    Discord commands and buttons go through this, so a moderator of one server can't close
+    another server's poll and a forged button can't vote in a server the user isn't in.
+    """
+    poll = _load(db, poll_id)
+    if poll.guild_id != guild_id:
+        raise PollNotFound(f"There is no poll #{poll.id} in this server.")
+    return poll
+
+
 def set_message(db: Database, poll_id: int, message_id: int) -> None:
     """Remember the Discord message that shows the poll, so it can be edited later."""
     _check_id(message_id, "message_id")

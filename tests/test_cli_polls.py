@@ -31,6 +31,15 @@ def test_console_poll_session(app: App) -> None:
     assert "3 voters" in out
 
 
+def test_console_shows_voters_of_public_polls_only(app: App) -> None:
+    out = console(app, "poll ending\nas alice\nvote 2\nas bob\nvote 2\npoll voters\n"
+                       "as you mod\npoll create Which car? | Saab | Volvo\n")
+    assert "new-life: nobody yet\ngave-car: alice, bob" in out
+    app.db["polls"].update(2, {"anonymous": 1})
+    out = console(app, "vote 1\npoll voters 2\n")
+    assert "! Poll #2 is anonymous: nobody can see who voted for what." in out
+
+
 def test_console_close_needs_moderator_or_creator(app: App) -> None:
     out = console(app, "poll ending\nas mallory\npoll close\nvote 1\nas you mod\npoll close\n"
                        "as mallory\nvote 2\npoll reopen\n")

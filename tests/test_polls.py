@@ -561,6 +561,25 @@ def test_export_anonymous_poll_has_counts_only(db):
     assert "user_id" not in text and "cast_at" not in text
 
 
+def test_voters_of_a_public_poll_per_option_earliest_first(db):
+    poll = make(db, max_choices=2)
+    polls.vote(db, poll.id, BOB, ["open"], now=T0 + timedelta(minutes=1))
+    polls.vote(db, poll.id, ALICE, ["open", "healing"], now=T0)
+    polls.vote(db, poll.id, CAROL, ["healing"], now=T0 + timedelta(minutes=2))
+    polls.retract(db, poll.id, CAROL, now=T0 + timedelta(minutes=3))
+    assert poll_results.voters(db, poll.id) == {
+        "healing": (ALICE,), "new-life": (), "acceptance": (), "open": (ALICE, BOB)}
+
+
+def test_voters_of_an_anonymous_poll_are_refused_even_to_moderators(db):
+    poll = make(db, anonymous=True)
+    polls.vote(db, poll.id, ALICE, ["open"], now=T0)
+    with pytest.raises(NotAllowed, match=f"Poll #{poll.id} is anonymous"):
+        poll_results.voters(db, poll.id)
+    with pytest.raises(PollNotFound):
+        poll_results.voters(db, poll.id + 1)
+
+
 @pytest.mark.parametrize(
     ("percent", "width", "bar"),
     [

@@ -7,6 +7,7 @@ import discord
 from bot.answers import Answer
 from bot.knowledge import Entry, Source
 from bot.poll_results import Tally, render_bar
+from bot.polls import Poll
 from bot.text import spoiler
 
 COLOUR = discord.Colour.from_rgb(178, 34, 34)  # the Saab's red
@@ -15,6 +16,7 @@ FIELD_MAX = 1024
 
 
 MESSAGE_MAX = 2000
+EMBED_TOTAL = 6000  # Discord's limit for all the text of one embed
 
 
 def clip(text: str, limit: int = MESSAGE_MAX) -> str:
@@ -130,5 +132,34 @@ def poll_embed(tally: Tally) -> discord.Embed:
     embed.add_field(name="Status", value=status, inline=False)
     kind = "anonymous" if poll.anonymous else "public"
     choice = "one choice" if poll.max_choices == 1 else f"up to {poll.max_choices} choices"
-    embed.set_footer(text=f"Poll #{poll.id} · {voters} · {kind} · {choice}")
+    final = "" if poll.allow_change else " · votes are final"
+    embed.set_footer(text=f"Poll #{poll.id} · {voters} · {kind} · {choice}{final}")
     return embed
+
+
+def voters_embed(poll: Poll, picked: dict[str, tuple[int, ...]]) -> discord.Embed:
+    """Who voted for what in a public poll: one field per option, as mentions (never pings)."""
+    embed = discord.Embed(title=clip(f"Who voted: {poll.question}", TITLE_MAX), colour=COLOUR)
+    embed.set_footer(text=f"Poll #{poll.id} · public · earliest votes first")
+    names = [clip(option.label, TITLE_MAX) for option in poll.options]
+    fixed = len(embed.title or "") + len(embed.footer.text or "") + sum(map(len, names))
+    room = min(FIELD_MAX, (EMBED_TOTAL - fixed) // len(poll.options))
+    for option, name in zip(poll.options, names, strict=True):
+        users = picked.get(option.id, ())
+        embed.add_field(name=name, value=_mention_list(users, room) if users else "nobody yet",
+                        inline=False)
+    return embed
+
+
+def _mention_list(users: tuple[int, ...], room: int) -> str:
+    """As many mentions as fit in `room` characters, then how many more there are."""
+    shown: list[str] = []
+    used = 0
+    for n, user in enumerate(users):
+        piece = f"<@{user}>"
+        used += len(piece) + (2 if shown else 0)
+        left = len(users) - n - 1
+        if used + (len(f" and {left} more") if left else 0) > room:
+            return ", ".join(shown) + f" and {len(users) - n} more"
+        shown.append(piece)
+    return ", ".join(shown)

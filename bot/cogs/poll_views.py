@@ -26,11 +26,16 @@ BUTTON_LIMIT = 5  # above this many options, a select menu
 
 
 def poll_view(poll: polls.Poll) -> discord.ui.View | None:
-    """Buttons for up to five options, else one select; nothing once the poll is closed."""
+    """Buttons for up to five options, else one select; nothing once the poll is closed.
+
+    A multiple-choice poll whose votes are final also gets the select: buttons add one
+    option per click, and the first click would already be the final ballot.
+    """
     if not poll.is_open:
         return None
     view = discord.ui.View(timeout=None)
-    if len(poll.options) <= BUTTON_LIMIT:
+    whole_ballot = poll.max_choices > 1 and not poll.allow_change
+    if len(poll.options) <= BUTTON_LIMIT and not whole_ballot:
         for option in poll.options:
             view.add_item(VoteButton(poll.id, option.id, option.label))
     else:
@@ -66,7 +71,7 @@ class VoteSelect(discord.ui.DynamicItem[discord.ui.Select],
         if isinstance(poll, polls.Poll):
             select.placeholder = ("Pick your reading" if poll.max_choices == 1
                                   else f"Pick up to {poll.max_choices}")
-            select.max_values = poll.max_choices
+            select.max_values = min(poll.max_choices, len(poll.options))
             for option in poll.options:
                 select.add_option(label=option.label[:100], value=option.id,
                                   description=(option.summary[:97] + "…")
@@ -106,7 +111,7 @@ async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[st
     client: BotClient = interaction.client  # type: ignore[assignment]
     db = client.app.db
     try:
-        poll = polls.get_poll(db, poll_id)
+        poll = polls.poll_in_guild(db, poll_id, interaction.guild_id)
         clicked_button = (interaction.data or {}).get("component_type") == 2
         if poll.max_choices > 1 and clicked_button:
             result = polls.toggle(db, poll_id, interaction.user.id, choices[0])
@@ -118,6 +123,8 @@ async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[st
     if result.new:
         labels = ", ".join(f"**{result.poll.option(c).label}**" for c in result.new)
         text = f"You voted for {labels}."
+        if not result.poll.allow_change:
+            text += " Votes in this poll are final."
     else:
         text = "Your vote was removed."
     if result.poll.allow_change and result.new:
@@ -132,6 +139,7 @@ async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[st
 async def _retract(interaction: discord.Interaction, poll_id: int) -> None:
     client: BotClient = interaction.client  # type: ignore[assignment]
     try:
+        polls.poll_in_guild(client.app.db, poll_id, interaction.guild_id)
         result = polls.retract(client.app.db, poll_id, interaction.user.id)
     except polls.PollError:
         log.warning("refused retract on poll %s by user %s", poll_id, interaction.user.id)

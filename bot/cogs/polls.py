@@ -11,7 +11,7 @@ from discord.ext import commands, tasks
 
 from bot import poll_results, polls
 from bot.cogs.client import BotClient
-from bot.cogs.embeds import poll_embed
+from bot.cogs.embeds import poll_embed, voters_embed
 from bot.cogs.members import member_is_moderator
 from bot.cogs.poll_views import (
     RetractButton,
@@ -66,30 +66,32 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
 
     @app_commands.command(name="ending", description="Start a poll on what the ending means")
     @app_commands.describe(hours="Close automatically after this many hours",
-                           anonymous="Hide who voted for what (counts only)")
+                           anonymous="Hide who voted for what (counts only)",
+                           final="Votes can't be changed or retracted once cast")
     async def ending(self, interaction: discord.Interaction,
                      hours: app_commands.Range[float, 0.1, 720.0] | None = None,
-                     anonymous: bool = False) -> None:
+                     anonymous: bool = False, final: bool = False) -> None:
         film = next(iter(self.bot.app.films()), None)
         if film is None:
             raise InvalidInput("No film pack is loaded.")
         poll = polls.create_ending_poll(
             self.bot.app.db, film=film, creator_id=interaction.user.id,
             guild_id=interaction.guild_id, channel_id=interaction.channel_id,
-            anonymous=anonymous, deadline=_deadline(hours))
+            anonymous=anonymous, allow_change=not final, deadline=_deadline(hours))
         await self._post(interaction, poll)
 
     @app_commands.command(name="create", description="Start a poll with your own options")
     @app_commands.describe(question="What to ask", options="Options separated by |",
                            max_choices="How many options one person may pick",
                            hours="Close automatically after this many hours",
-                           anonymous="Hide who voted for what (counts only)")
+                           anonymous="Hide who voted for what (counts only)",
+                           final="Votes can't be changed or retracted once cast")
     async def create(self, interaction: discord.Interaction,
                      question: app_commands.Range[str, 1, 300],
                      options: app_commands.Range[str, 3, 2000],
                      max_choices: app_commands.Range[int, 1, 25] = 1,
                      hours: app_commands.Range[float, 0.1, 720.0] | None = None,
-                     anonymous: bool = False) -> None:
+                     anonymous: bool = False, final: bool = False) -> None:
         if not member_is_moderator(interaction):
             raise NotAllowed("Only moderators can create polls with custom options; "
                              "try /poll ending.")
@@ -99,19 +101,27 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
             options=[polls.Option(f"o{n}", label) for n, label in enumerate(labels, 1)],
             creator_id=interaction.user.id, guild_id=interaction.guild_id,
             channel_id=interaction.channel_id, max_choices=max_choices,
-            anonymous=anonymous, deadline=_deadline(hours))
+            anonymous=anonymous, allow_change=not final, deadline=_deadline(hours))
         await self._post(interaction, poll)
 
     @app_commands.command(name="results", description="Show a poll's results")
     @app_commands.describe(poll="Poll number (default: the latest in this server)")
     async def results(self, interaction: discord.Interaction, poll: int | None = None) -> None:
-        poll_id = poll or self._latest(interaction)
+        poll_id = self._here(interaction, poll)
         tally = poll_results.tally(self.bot.app.db, poll_id)
         await reply(interaction, embed=poll_embed(tally), ephemeral=True)
 
+    @app_commands.command(name="voters", description="Who voted for what (public polls only)")
+    @app_commands.describe(poll="Poll number (default: the latest in this server)")
+    async def voters(self, interaction: discord.Interaction, poll: int | None = None) -> None:
+        poll_id = self._here(interaction, poll)
+        picked = poll_results.voters(self.bot.app.db, poll_id)
+        shown = voters_embed(polls.get_poll(self.bot.app.db, poll_id), picked)
+        await reply(interaction, embed=shown, ephemeral=True)
+
     @app_commands.command(name="close", description="Close a poll (moderators or its creator)")
     async def close(self, interaction: discord.Interaction, poll: int) -> None:
-        closed = polls.close(self.bot.app.db, poll, interaction.user.id,
+        closed = polls.close(self.bot.app.db, self._here(interaction, poll), interaction.user.id,
                              is_moderator=member_is_moderator(interaction))
         await reply(interaction, f"Poll #{closed.id} is closed; the results are final.",
                     ephemeral=True)
@@ -121,7 +131,7 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     @app_commands.describe(hours="Close again automatically after this many hours")
     async def reopen(self, interaction: discord.Interaction, poll: int,
                      hours: app_commands.Range[float, 0.1, 720.0] | None = None) -> None:
-        opened = polls.reopen(self.bot.app.db, poll, interaction.user.id,
+        opened = polls.reopen(self.bot.app.db, self._here(interaction, poll), interaction.user.id,
                               is_moderator=member_is_moderator(interaction),
                               deadline=_deadline(hours))
         await reply(interaction, f"Poll #{opened.id} is open again.", ephemeral=True)
@@ -139,6 +149,7 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
                     "`/poll ending`.", ephemeral=True)
 
     @results.autocomplete("poll")
+    @voters.autocomplete("poll")
     @close.autocomplete("poll")
     @reopen.autocomplete("poll")
     async def poll_autocomplete(self, interaction: discord.Interaction, current: str
@@ -147,6 +158,12 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
         return [app_commands.Choice(name=f"#{p.id} {p.question}"[:100], value=p.id)
                 for p in found if current in str(p.id) or current.lower() in p.question.lower()
                 ][:25]
+
+    def _here(self, interaction: discord.Interaction, poll_id: int | None) -> int:
+        """The named poll if it belongs to this server, else the latest one here."""
+        if poll_id is None:
+            return self._latest(interaction)
+        return polls.poll_in_guild(self.bot.app.db, poll_id, interaction.guild_id).id
 
     def _latest(self, interaction: discord.Interaction) -> int:
         found = polls.list_polls(self.bot.app.db, guild_id=interaction.guild_id, status=None)

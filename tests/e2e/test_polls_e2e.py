@@ -435,6 +435,97 @@ async def test_create_is_for_moderators_and_results_list_autocomplete_work(
         {"name": f"#{ending_id} {QUESTION}", "value": ending_id}]
 
 
+async def test_voters_of_a_public_poll_are_shown_and_of_an_anonymous_one_never(
+        fake: FakeDiscord, start_dmc: StartBot) -> None:
+    alice, bob = fake.make_user(name="alice"), fake.make_user(name="bob")
+    await start_dmc()
+    public_id, public_message = await start_ending_poll(fake)
+    secret_id, secret_message = await start_ending_poll(fake, anonymous=True)
+    for user, option in ((alice, "gave-car"), (bob, "gave-car")):
+        for poll_id, message_id in ((public_id, public_message), (secret_id, secret_message)):
+            vote = await fake.click(f"poll:{poll_id}:{option}", message_id, user=user)
+            await vote.wait_response(timeout=3)
+
+    shown = await run(fake, "voters", {"poll": public_id}, user=bob)
+    assert shown["type"] == 4 and shown["data"]["flags"] & EPHEMERAL
+    fields = {f["name"]: f["value"] for f in shown["data"]["embeds"][0]["fields"]}
+    assert fields == {NEW_LIFE: "nobody yet", GAVE_CAR: f"<@{alice['id']}>, <@{bob['id']}>"}
+    assert shown["data"]["allowed_mentions"] == NO_PINGS
+
+    admin = await run(fake, "voters", {"poll": secret_id})  # the guild owner: a moderator
+    assert ephemeral_text(admin) == (
+        f"Poll #{secret_id} is anonymous: nobody can see who voted for what.")
+    latest = await run(fake, "voters", user=alice)  # no number: the latest poll here
+    assert ephemeral_text(latest).startswith(f"Poll #{secret_id} is anonymous")
+
+
+async def test_voters_of_a_big_poll_fit_in_one_embed(fake: FakeDiscord,
+                                                     start_dmc: StartBot) -> None:
+    client = await start_dmc()
+    labels = [f"reading {n} " + "x" * 60 for n in range(1, 26)]
+    created = await run(fake, "create", {"question": "Which?", "options": " | ".join(labels)})
+    poll_id = int(re.search(r"Poll #(\d+) ", created["data"]["embeds"][0]["footer"]["text"])[1])
+    first_voter = 10**17
+    for n in range(600):  # as if clicked: 600 voters on o1 to o24 in turn, one on o25
+        polls.vote(client.app.db, poll_id, first_voter + n, [f"o{n % 24 + 1}"])
+    polls.vote(client.app.db, poll_id, 42, ["o25"])
+    shown = await run(fake, "voters", {"poll": poll_id})
+    assert shown["type"] == 4, shown  # the fake answers 400 to anything over Discord's limits
+    fields = shown["data"]["embeds"][0]["fields"]
+    assert len(fields) == 25 and fields[-1]["value"] == "<@42>"
+    listed = re.findall(r"<@(\d+)>", fields[0]["value"])
+    assert listed == [str(first_voter + 24 * n) for n in range(len(listed))]  # earliest first
+    assert listed and fields[0]["value"].endswith(f" and {25 - len(listed)} more")
+
+
+async def test_a_final_multiple_choice_poll_takes_the_whole_ballot_once(
+        fake: FakeDiscord, start_dmc: StartBot) -> None:
+    mod, fan = make_admin(fake), fake.make_user(name="fan")
+    client = await start_dmc()
+    created = await fake.slash("poll", {"question": "Which scenes matter?",
+                                        "options": "snow | theatre | tapes",
+                                        "max_choices": 2, "final": True},
+                               subcommand="create", user=mod)
+    await created.wait_response(timeout=3)
+    message = created.original
+    poll_id = int(re.match(r"Poll #(\d+) ", embed(message)["footer"]["text"])[1])
+    assert embed(message)["footer"]["text"].endswith("· up to 2 choices · votes are final")
+    [row] = message["components"]
+    [select] = row["components"]  # not three buttons that would lock in the first click
+    assert (select["type"], select["max_values"]) == (3, 2)
+
+    pick = await fake.select(f"pollsel:{poll_id}", ["o3", "o1"], int(message["id"]), user=fan)
+    response = await pick.wait_response(timeout=3)
+    assert ephemeral_text(response) == (
+        "You voted for **snow**, **tapes**. Votes in this poll are final.")
+    assert not response["data"].get("components")  # no retract button
+    again = await fake.select(f"pollsel:{poll_id}", ["o2"], int(message["id"]), user=fan)
+    assert ephemeral_text(await again.wait_response(timeout=3)) == (
+        f"Votes in poll #{poll_id} can't be changed once cast.")
+    assert ballots(client, poll_id) == {int(fan["id"]): ["o1", "o3"]}
+    assert event_count(client, poll_id) == 1
+
+
+async def test_another_servers_poll_is_unknown_here(fake: FakeDiscord, start_dmc: StartBot,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    client = await start_dmc()
+    here_id, message_id = await start_ending_poll(fake)
+    elsewhere = polls.create_ending_poll(client.app.db, film="drive-my-car", creator_id=5,
+                                         guild_id=fake.guild_id + 1, channel_id=1)
+    polls.vote(client.app.db, elsewhere.id, 6, ["gave-car"])
+    unknown = f"There is no poll #{elsewhere.id} in this server."
+    for command in ("results", "voters", "close", "reopen"):  # as the guild owner: a moderator
+        assert ephemeral_text(await run(fake, command, {"poll": elsewhere.id})) == unknown
+    custom_id = f"poll:{elsewhere.id}:new-life"
+    forged = await press(fake, custom_id, forged_message(fake.messages[message_id], custom_id))
+    assert ephemeral_text(await forged.wait_response(timeout=3)) == unknown
+    assert any("refused vote" in r.getMessage() for r in caplog.records)
+    other = polls.get_poll(client.app.db, elsewhere.id)
+    assert other.is_open and ballots(client, elsewhere.id) == {6: ["gave-car"]}
+    assert event_count(client, elsewhere.id) == 1 and event_count(client, here_id) == 0
+
+
 # ----- load ----------------------------------------------------------------------------------
 async def test_a_burst_of_500_votes_gets_coalesced_tally_edits(fake: FakeDiscord,
                                                                start_dmc: StartBot) -> None:
@@ -504,6 +595,7 @@ async def test_poll_messages_and_responses_never_ping(fake: FakeDiscord,
                                    ("close", {"poll": poll_id}, admin),
                                    ("reopen", {"poll": poll_id}, admin),
                                    ("results", {"poll": poll_id}, fan),
+                                   ("voters", {"poll": poll_id}, fan),
                                    ("list", None, fan),
                                    ("create", {"question": "@everyone", "options": "a | b"}, fan)]:
         await run(fake, command, options, user)
