@@ -31,6 +31,7 @@ class Settings:
     api_base: str | None = None
     gateway_url: str | None = None
     mod_roles: frozenset[int] = frozenset()
+    kb_guilds: frozenset[int] = frozenset()  # empty: moderators of every server may curate
     dev_guild: int | None = None
     log_level: str = "INFO"
 
@@ -42,6 +43,7 @@ ENV_NAMES = {
     "BOT_DB": "db_path",
     "BOT_KNOWLEDGE": "knowledge_path",
     "BOT_MOD_ROLES": "mod_roles",
+    "BOT_KB_GUILDS": "kb_guilds",
     "BOT_DEV_GUILD": "dev_guild",
     "BOT_LOG_LEVEL": "log_level",
 }
@@ -68,13 +70,13 @@ def convert_setting(name: str, raw: str) -> Any:
     raw = raw.strip()
     if name in ("db_path", "knowledge_path"):
         return Path(raw).expanduser()
-    if name == "mod_roles":
+    if name in ("mod_roles", "kb_guilds"):
         try:
             return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
         except ValueError:
-            raise InvalidInput(
-                f"BOT_MOD_ROLES must be comma-separated role ids, got {raw!r}"
-            ) from None
+            env, what = ("BOT_MOD_ROLES", "role") if name == "mod_roles" else (
+                "BOT_KB_GUILDS", "server")
+            raise InvalidInput(f"{env} must be comma-separated {what} ids, got {raw!r}") from None
     if name == "dev_guild":
         if not raw:
             return None

@@ -105,14 +105,18 @@ def eval_command(file: Path | None, min_recall: float | None, min_abstention: fl
 @click.option("--sync", is_flag=True, help="Sync slash commands once at startup.")
 @click.option("--shards", help="'auto' to run an AutoShardedBot.")
 @click.option("--mod-roles", help="Comma-separated moderator role ids (env BOT_MOD_ROLES).")
+@click.option("--kb-guilds", help="Comma-separated ids of the servers whose moderators may "
+              "curate the shared knowledge base (env BOT_KB_GUILDS; default: every server).")
 @click.option("--dev-guild", help="Guild id for fast command sync (env BOT_DEV_GUILD).")
 @click.option("--log-level", help="DEBUG, INFO, WARNING... (env BOT_LOG_LEVEL).")
 @common_options
 def run(token: str | None, sync: bool, shards: str | None, mod_roles: str | None,
-        dev_guild: str | None, log_level: str | None, settings: Settings) -> None:
+        kb_guilds: str | None, dev_guild: str | None, log_level: str | None,
+        settings: Settings) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN)."""
     settings = with_overrides(settings, {"token": token, "mod_roles": mod_roles,
-                                         "dev_guild": dev_guild, "log_level": log_level})
+                                         "kb_guilds": kb_guilds, "dev_guild": dev_guild,
+                                         "log_level": log_level})
     if not settings.token:
         click.echo("error: no Discord token: set DISCORD_TOKEN (environment or .env)", err=True)
         sys.exit(2)

@@ -24,5 +24,12 @@ def member_is_moderator(interaction: discord.Interaction) -> bool:
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
-    """The member behind an interaction, as the core's Actor."""
-    return Actor(interaction.user.id, member_is_moderator(interaction))
+    """The member behind an interaction, as the core's Actor for the shared knowledge base.
+
+    The knowledge base is shared by every server the bot is in, so with BOT_KB_GUILDS set,
+    only moderators of those servers may curate it: anyone can make a server of their own.
+    """
+    client: BotClient = interaction.client  # type: ignore[assignment]
+    curators = client.app.settings.kb_guilds
+    here = not curators or interaction.guild_id in curators
+    return Actor(interaction.user.id, here and member_is_moderator(interaction))

@@ -218,6 +218,21 @@ async def test_non_moderators_are_refused_every_moderator_command(
     assert sum("refused" in r.getMessage() for r in caplog.records) >= 2
 
 
+async def test_with_kb_guilds_only_those_servers_moderators_curate(
+        fake: FakeDiscord, start_dmc: StartBot, pack: Path) -> None:
+    mod = moderator(fake)
+    client = await start_dmc(kb_guilds=frozenset({fake.guild_id + 1}))  # another server
+    _prepare(client, pack)
+    before = state(client)
+    for sub, options in (("add", {}), ("remove", {"id": "no-kiss"}), ("export", {})):
+        assert content(await kb(fake, sub, options, mod)).startswith("Only moderators can")
+    assert state(client) == before
+    await stop(client)
+    client = await start_dmc(kb_guilds=frozenset({fake.guild_id}), sync=False)
+    form = await kb(fake, "add", {}, mod)
+    assert form["type"] == 9  # this server is listed: the moderator gets the form
+
+
 async def test_moderator_buttons_and_forms_refuse_non_moderators(
         fake: FakeDiscord, start_dmc: StartBot) -> None:
     mod, member = moderator(fake), fake.make_user(name="member")
