@@ -172,9 +172,9 @@ def poll_in_guild(db: Database, poll_id: int, guild_id: int | None) -> Poll:
     return poll
 
 
-def set_message(db: Database, poll_id: int, message_id: int) -> None:
-    """Remember the Discord message that shows the poll, so it can be edited later."""
-    _check_id(message_id, "message_id")
+def set_message(db: Database, poll_id: int, message_id: int | None) -> None:
+    """Remember the Discord message that shows the poll (None: it was deleted)."""
+    _check_id(message_id, "message_id", nullable=True)
     with write(db):
         poll = _load(db, poll_id)
         db.execute("UPDATE polls SET message_id = ? WHERE id = ?", [message_id, poll.id])

@@ -175,6 +175,8 @@ def test_set_message(db):
         polls.set_message(db, poll.id, "m")
     with pytest.raises(PollNotFound):
         polls.set_message(db, 999, 1)
+    polls.set_message(db, poll.id, None)  # the message was deleted
+    assert polls.get_poll(db, poll.id).message_id is None
 
 
 # ---- voting ---------------------------------------------------------------------------------

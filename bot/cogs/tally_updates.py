@@ -66,5 +66,9 @@ class TallyUpdater:
         try:
             await message.edit(embed=poll_embed(poll_results.tally(db, poll_id)),
                                view=poll_view(poll), allowed_mentions=NO_PINGS)
+        except discord.NotFound:
+            # someone deleted the poll message: stop editing it (votes and results still work)
+            log.info("the message of poll %s is gone; its tally is no longer edited", poll_id)
+            polls.set_message(db, poll_id, None)
         except discord.HTTPException:
             log.warning("could not update the message of poll %s", poll_id, exc_info=True)

@@ -224,6 +224,37 @@ async def test_vote_change_retract_and_revote(fake: FakeDiscord, start_dmc: Star
     await fake.wait_until(shows_one_vote, timeout=3, what="the poll message to show 1 vote")
 
 
+async def test_a_deleted_poll_message_is_no_longer_edited(
+        fake: FakeDiscord, start_dmc: StartBot, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.cogs.tally_updates")
+    client = await start_dmc()
+    client.get_cog("Polls").updater.interval = 0.05
+    poll_id, message_id = await start_ending_poll(fake)
+    alice, bob = fake.make_user(name="alice"), fake.make_user(name="bob")
+    first = await fake.click(f"poll:{poll_id}:gave-car", message_id, user=alice)
+    await first.wait_response(timeout=3)
+    await fake.wait_until(lambda: "(1)" in embed(fake.messages[message_id])["description"],
+                          timeout=3, what="the tally edit")
+    stale = copy.deepcopy(fake.messages[message_id])
+    await fake.delete_message(message_id)  # a moderator removes the poll message
+    late = await press(fake, f"poll:{poll_id}:new-life", stale, user=bob)
+    assert ephemeral_text(await late.wait_response(timeout=3)) == f"You voted for **{NEW_LIFE}**."
+    await fake.wait_until(lambda: any(r.status == 404 for r in edits_of(fake, message_id)),
+                          timeout=3, what="an edit of the deleted message")
+    await fake.settle()
+    assert polls.get_poll(client.app.db, poll_id).message_id is None  # forgotten
+    assert any(f"message of poll {poll_id} is gone" in r.getMessage() for r in caplog.records)
+    await fake.settle()
+    tries = len(edits_of(fake, message_id))
+    again = await press(fake, f"poll:{poll_id}:gave-car", stale, user=bob)
+    await again.wait_response(timeout=3)
+    await asyncio.sleep(0.2)
+    await fake.settle()
+    assert len(edits_of(fake, message_id)) == tries  # no more edits of a message that is gone
+    assert ballots(client, poll_id) == {int(alice["id"]): ["gave-car"],
+                                        int(bob["id"]): ["gave-car"]}
+
+
 # ----- closing and reopening -----------------------------------------------------------------
 async def test_close_by_creator_refuses_others_and_stale_buttons(fake: FakeDiscord,
                                                                  start_dmc: StartBot) -> None:

@@ -754,6 +754,10 @@ class FakeDiscord:
             await self.dispatch("MESSAGE_UPDATE", msg, intent=INTENT_GUILD_MESSAGES)
         return msg
 
+    async def delete_message(self, message_id: int) -> None:
+        """A member (a moderator, say) deletes a message, as the Discord client would."""
+        await self._delete(self.messages[message_id])
+
     async def _delete(self, msg: dict[str, Any]) -> None:
         """Forget a message and echo MESSAGE_DELETE unless it was ephemeral."""
         self.messages.pop(int(msg["id"]), None)
