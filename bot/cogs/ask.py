@@ -14,11 +14,12 @@ from bot.cogs.embeds import answer_embed, clip
 from bot.cogs.members import member_is_moderator
 from bot.cogs.respond import NO_PINGS, reply
 from bot.cogs.views import FeedbackButton, RelatedButton, answer_view
-from bot.errors import NotAllowed
+from bot.errors import InvalidInput, NotAllowed
 from bot.guilds import set_shows_spoilers, shows_spoilers
 
 RATE, PER = 4, 30.0  # questions per user per 30 seconds
 QUESTION_MAX = 1000
+ANSWER_MENU = "Answer with the bot"  # a message's Apps menu (at most 32 characters)
 
 
 class Ask(commands.Cog):
@@ -26,9 +27,17 @@ class Ask(commands.Cog):
         self.bot = bot
         self.mention_cooldown = commands.CooldownMapping.from_cooldown(
             RATE, PER, commands.BucketType.user)
+        # Context menus can't be declared inside a cog class; discord.py's docs add them here.
+        self.answer_menu = app_commands.ContextMenu(name=ANSWER_MENU,
+                                                    callback=self.answer_message)
+        app_commands.checks.cooldown(RATE, PER)(self.answer_menu)  # the same limit as /ask
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(FeedbackButton, RelatedButton)
+        self.bot.tree.add_command(self.answer_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.answer_menu.name, type=self.answer_menu.type)
 
     def show_spoilers(self, channel: object, guild_id: int | None, choice: bool | None) -> bool:
         """The asker's choice, else the server's setting, else plain text in channels named
@@ -62,6 +71,17 @@ class Ask(commands.Cog):
         source = f"discord:{interaction.guild_id or 'dm'}/{interaction.channel_id}"
         await reply(interaction, **self._answer(question, source, interaction.channel,
                                                 interaction.guild_id, spoilers))
+
+    async def answer_message(self, interaction: discord.Interaction,
+                             message: discord.Message) -> None:
+        """Apps → "Answer with the bot" on someone's message: answer it in the channel."""
+        question = " ".join(message.content.split())[:QUESTION_MAX]
+        if not question:
+            raise InvalidInput("That message has no text I could answer.")
+        source = f"discord:{interaction.guild_id or 'dm'}/{interaction.channel_id}"
+        kwargs = self._answer(question, source, interaction.channel, interaction.guild_id, None)
+        kwargs["embed"].set_author(name=clip("Q: " + question, 256), url=message.jump_url)
+        await reply(interaction, **kwargs)
 
     @app_commands.command(name="spoilers",
                           description="Show last-act answers plainly in this server, or hide them")

@@ -96,6 +96,32 @@ async def test_mention_gets_a_reply_that_pings_nobody(fake: FakeDiscord,
     assert rows[-1]["entry_id"] == "ending-korea" and rows[-1]["source"].startswith("discord:")
 
 
+async def test_message_menu_answers_someone_elses_question_in_the_channel(
+        fake: FakeDiscord, start_dmc: StartBot) -> None:
+    client = await start_dmc()
+    assert {"name": "Answer with the bot", "type": 3} in [
+        {k: c.get(k) for k in ("name", "type")} for c in fake.commands]
+    asker, helper = fake.make_user(name="asker"), fake.make_user(name="helper")
+    asked = await fake.send_message("@everyone ok but WHY is misaki in korea??", author=asker)
+    handle = await fake.message_command("Answer with the bot", int(asked["id"]), user=helper)
+    response = await handle.wait_response(timeout=3)
+    assert response["type"] == 4 and not response["data"].get("flags", 0) & 64  # public
+    embed = embed_of(response)
+    assert embed["author"]["name"] == "Q: @everyone ok but WHY is misaki in korea??"
+    assert embed["author"]["url"].endswith(f"/{asked['channel_id']}/{asked['id']}")
+    assert response["data"]["allowed_mentions"] == {"parse": []}
+    assert "fb:up:ending-korea" in custom_ids(handle.original)
+    rows = list(client.app.db["question_log"].rows)
+    assert rows[-1]["entry_id"] == "ending-korea"
+
+    blank = await fake.send_message("", author=asker)  # an image-only message, say
+    handle = await fake.message_command("Answer with the bot", int(blank["id"]), user=helper)
+    response = await handle.wait_response(timeout=3)
+    assert response["data"]["flags"] & 64
+    assert response["data"]["content"] == "That message has no text I could answer."
+    assert len(list(client.app.db["question_log"].rows)) == len(rows)
+
+
 async def test_everyone_in_a_slash_question_does_not_ping(fake: FakeDiscord,
                                                           start_dmc: StartBot) -> None:
     await start_dmc()

@@ -567,6 +567,20 @@ class FakeDiscord:
         data = self._command_data(name, options, subcommand, group)
         return await self._interact(2, data, user, channel_id)
 
+    async def message_command(self, name: str, message_id: int, *, user: UserRef = None
+                              ) -> InteractionHandle:
+        """A user picks Apps → `name` on a message: a type-3 (message) context menu command."""
+        cmd, guild_scoped = self._find_command(name, kind=3)
+        if cmd is None:
+            raise ValueError(f"no message command named {name!r} was synced")
+        msg = self.messages[int(message_id)]
+        data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 3,
+                                "target_id": msg["id"],
+                                "resolved": {"messages": {msg["id"]: copy.deepcopy(msg)}}}
+        if guild_scoped:
+            data["guild_id"] = str(self.guild_id)
+        return await self._interact(2, data, user, int(msg["channel_id"]))
+
     async def autocomplete(self, name: str, options: dict[str, Any], focused: str, *,
                            subcommand: str | None = None, group: str | None = None,
                            user: UserRef = None,
@@ -791,7 +805,9 @@ class FakeDiscord:
             errors = limits.validate_commands(call.body or [])
             if errors:
                 raise invalid_form(errors)
-            stored = [{**c, "id": str(snowflake()), "application_id": str(self.application_id),
+            # Discord answers with every field set: context menus get an empty description
+            stored = [{"description": "", **c, "id": str(snowflake()),
+                       "application_id": str(self.application_id),
                        "version": str(snowflake()), "default_member_permissions":
                        c.get("default_member_permissions"), "type": c.get("type", 1),
                        **({"guild_id": str(guild)} if guild else {})} for c in call.body]
