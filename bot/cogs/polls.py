@@ -53,6 +53,10 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     @close_due.before_loop
     async def _wait_ready(self) -> None:
         await self.bot.wait_until_ready()
+        # Votes confirmed just before a crash may not have reached the poll message yet.
+        for poll in polls.list_polls(self.bot.app.db):
+            if poll.message_id is not None:
+                self.updater.changed(poll.id)
 
     async def _post(self, interaction: discord.Interaction, poll: polls.Poll) -> None:
         tally = poll_results.tally(self.bot.app.db, poll.id)

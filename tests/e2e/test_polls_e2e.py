@@ -21,7 +21,7 @@ import pytest
 
 from bot import poll_results, polls
 from bot.cogs.client import BotClient
-from bot.store import write
+from bot.store import open_db, write
 from tests.e2e.conftest import StartBot, stop
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.server import InteractionHandle
@@ -378,6 +378,23 @@ async def test_deadline_that_passed_while_down_closes_on_startup(
     assert ephemeral_text(await late.wait_response(timeout=3)) == (
         f"Poll #{poll_id} is closed, so it no longer accepts votes.")
     assert event_count(second, poll_id) == 1
+
+
+async def test_open_poll_messages_catch_up_after_a_restart(fake: FakeDiscord,
+                                                           start_dmc: StartBot) -> None:
+    first = await start_dmc()
+    poll_id, message_id = await start_ending_poll(fake)
+    await stop(first)
+    # a vote that was confirmed, but whose tally edit was still waiting when the bot died
+    db = open_db(first.app.settings.db_path)
+    polls.vote(db, poll_id, 77, ["gave-car"])
+    db.close()
+    second = await start_dmc(sync=False)
+    second.get_cog("Polls").updater.interval = 0.05
+    await fake.wait_until(lambda: "(1)" in embed(fake.messages[message_id])["description"],
+                          timeout=5, what="the poll message to catch up")
+    assert f"**{GAVE_CAR}**\n`██████████` 100% (1)" in embed(fake.messages[message_id])[
+        "description"]
 
 
 # ----- forged and stale ids ------------------------------------------------------------------
