@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeError
+from bot.fields import SLUG, Fields
 from bot.yamlin import YamlDoc, load_yaml
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 WORD = re.compile(r"^[^\W_]+$")
 
 ENTRY_LIMITS = {"title": 200, "answer": 1500, "question": 200, "alias": 80, "id": 64}
@@ -103,113 +103,6 @@ class KnowledgeBase:
         )
 
 
-# ---------------------------------------------------------------- field checks
-
-
-class _Fields:
-    """Typed access to one mapping that records a problem instead of raising."""
-
-    def __init__(self, doc: YamlDoc, data: Any, where: tuple[Any, ...], allowed: Iterable[str]):
-        self.doc, self.where = doc, where
-        self.data: dict[Any, Any] = data if isinstance(data, dict) else {}
-        if not isinstance(data, dict):
-            doc.error(where, "expected a mapping of keys to values")
-        for key in self.data:
-            if key not in allowed:
-                doc.error((*where, key), f"unknown key '{key}' (allowed: {', '.join(allowed)})")
-
-    def _missing(self, key: str, required: bool) -> bool:
-        value = self.data.get(key)
-        if value is None or value == "" or value == []:
-            if required:
-                what = "missing" if key not in self.data else "empty"
-                self.doc.error(self.where if key not in self.data else (*self.where, key),
-                               f"'{key}' is {what}")
-            return True
-        return False
-
-    def text(self, key: str, limit: int, required: bool = True) -> str:
-        if self._missing(key, required):
-            return ""
-        value = self.data[key]
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.doc.error((*self.where, key), f"'{key}' must be text")
-            return ""
-        value = str(value).strip()
-        if not value:
-            self.doc.error((*self.where, key), f"'{key}' is empty")
-        elif len(value) > limit:
-            self.doc.error((*self.where, key),
-                           f"'{key}' is {len(value)} characters; the limit is {limit}")
-        return value
-
-    def slug(self, key: str, limit: int) -> str:
-        value = self.text(key, limit)
-        if value and not SLUG.match(value):
-            self.doc.error((*self.where, key),
-                           f"'{key}' must be a slug of a-z, 0-9 and single hyphens, got '{value}'")
-        return value
-
-    def texts(self, key: str, limit: int, *, most: int, required: bool = True,
-              pattern: re.Pattern[str] | None = None, what: str = "") -> tuple[str, ...]:
-        if self._missing(key, required):
-            return ()
-        items = self.data[key]
-        if not isinstance(items, list):
-            self.doc.error((*self.where, key), f"'{key}' must be a list")
-            return ()
-        if len(items) > most:
-            self.doc.error((*self.where, key),
-                           f"'{key}' has {len(items)} items; the limit is {most}")
-        out = []
-        for i, item in enumerate(items):
-            at = (*self.where, key, i)
-            if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-                self.doc.error(at, f"'{key}' item {i + 1} must be non-empty text")
-                continue
-            item = str(item).strip()
-            if len(item) > limit:
-                self.doc.error(at, f"'{key}' item {i + 1} is {len(item)} characters; "
-                                   f"the limit is {limit}")
-            elif pattern is not None and not pattern.match(item):
-                self.doc.error(at, f"'{key}' item '{item}' must be {what}")
-            out.append(item)
-        return tuple(out)
-
-    def boolean(self, key: str) -> bool:
-        if key not in self.data:
-            self.doc.error(self.where, f"'{key}' is missing (true or false)")
-            return False
-        if not isinstance(self.data[key], bool):
-            self.doc.error((*self.where, key), f"'{key}' must be true or false")
-            return False
-        return self.data[key]
-
-    def sources(self, key: str = "sources") -> tuple[Source, ...]:
-        if self._missing(key, True):
-            return ()
-        items = self.data[key]
-        if not isinstance(items, list):
-            self.doc.error((*self.where, key), f"'{key}' must be a list")
-            return ()
-        if len(items) > 10:
-            self.doc.error((*self.where, key), f"'{key}' has {len(items)} items; the limit is 10")
-        out = []
-        for i, item in enumerate(items):
-            at = (*self.where, key, i)
-            if isinstance(item, dict) and "scene" in item:
-                f = _Fields(self.doc, item, at, ("scene",))
-                out.append(Source(scene=f.text("scene", 300)))
-                continue
-            f = _Fields(self.doc, item, at, ("title", "url"))
-            title, url = f.text("title", 300), f.text("url", 500)
-            if url and not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
-                self.doc.error((*at, "url"), f"source url must start with http:// or https://, "
-                                             f"got '{url}'")
-            out.append(Source(title=title, url=url))
-        return tuple(out)
-
-
 # ---------------------------------------------------------------- packs
 
 FILM_KEYS = ("id", "title", "year", "director", "aliases", "spoilers", "synonyms")
@@ -218,16 +111,42 @@ ENTRY_KEYS = ("id", "title", "questions", "answer", "sources", "tags", "spoiler"
 INTERPRETATION_KEYS = ("id", "label", "summary", "sources")
 
 
+def parse_sources(f: Fields, key: str = "sources") -> tuple[Source, ...]:
+    """A list of ``{title, url}`` links or ``{scene}`` references, at most ten."""
+    if f.missing(key, True):
+        return ()
+    items = f.data[key]
+    if not isinstance(items, list):
+        f.doc.error((*f.where, key), f"'{key}' must be a list")
+        return ()
+    if len(items) > 10:
+        f.doc.error((*f.where, key), f"'{key}' has {len(items)} items; the limit is 10")
+    out = []
+    for i, item in enumerate(items):
+        at = (*f.where, key, i)
+        if isinstance(item, dict) and "scene" in item:
+            scene = Fields(f.doc, item, at, ("scene",))
+            out.append(Source(scene=scene.text("scene", 300)))
+            continue
+        link = Fields(f.doc, item, at, ("title", "url"))
+        title, url = link.text("title", 300), link.text("url", 500)
+        if url and not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
+            f.doc.error((*at, "url"),
+                        f"source url must start with http:// or https://, got '{url}'")
+        out.append(Source(title=title, url=url))
+    return tuple(out)
+
+
 def parse_entry(doc: YamlDoc, data: Any, film: str, where: tuple[Any, ...] = ()) -> Entry:
     """Validate one entry mapping; problems go to ``doc.problems``."""
-    f = _Fields(doc, data, where, ENTRY_KEYS)
+    f = Fields(doc, data, where, ENTRY_KEYS)
     return Entry(
         id=f.slug("id", ENTRY_LIMITS["id"]),
         film=film,
         title=f.text("title", ENTRY_LIMITS["title"]),
         questions=f.texts("questions", ENTRY_LIMITS["question"], most=12),
         answer=f.text("answer", ENTRY_LIMITS["answer"]),
-        sources=f.sources(),
+        sources=parse_sources(f),
         tags=f.texts("tags", 40, most=10, pattern=SLUG, what="a lowercase slug"),
         spoiler=f.boolean("spoiler"),
         related=f.texts("related", 64, most=5, required=False),
@@ -253,7 +172,7 @@ def _load_film(folder: Path, root: Path, problems: list[str]) -> Film | None:
     if doc.problems:
         problems.extend(doc.problems)
         return None
-    f = _Fields(doc, data, (), FILM_KEYS)
+    f = Fields(doc, data, (), FILM_KEYS)
     film_id = f.slug("id", 64)
     if film_id and film_id != folder.name:
         doc.error(("id",), f"film id '{film_id}' must equal its folder name '{folder.name}'")
@@ -397,13 +316,13 @@ def _load_interpretations(folder: Path, root: Path, film_id: str, kb: KnowledgeB
     items: list[Interpretation] = []
     seen: set[str] = set()
     for i, item in enumerate(data or []):
-        f = _Fields(doc, item, (i,), INTERPRETATION_KEYS)
+        f = Fields(doc, item, (i,), INTERPRETATION_KEYS)
         interp = Interpretation(
             id=f.slug("id", INTERPRETATION_ID_MAX),
             film=film_id,
             label=f.text("label", LABEL_MAX),
             summary=f.text("summary", SUMMARY_MAX),
-            sources=f.sources(),
+            sources=parse_sources(f),
         )
         if interp.id in seen:
             doc.error((i, "id"), f"duplicate interpretation id '{interp.id}'")
