@@ -39,13 +39,11 @@ from typing import IO, Any
 
 from bot import suggestions
 from bot.app import App
+from bot.audit import AuditRecord, audit_log
 from bot.curation import (
-    Actor,
-    AuditRecord,
     EntryRow,
     UnansweredQuestion,
     add_entry,
-    audit_log,
     edit_entry,
     get_entry,
     link_question,
@@ -58,6 +56,7 @@ from bot.errors import InvalidInput
 from bot.exchange import export_entries, import_entries, reload_knowledge
 from bot.forms import entry_data_from_form, form_defaults
 from bot.knowledge import Entry
+from bot.moderators import Actor
 from bot.suggestions import Suggestion
 from bot.yamlout import dump_entry
 

@@ -1,7 +1,8 @@
-"""Moderator curation of the knowledge base: entries, the audit log, unanswered questions.
+"""Moderator curation of the knowledge base: entries and unanswered questions.
 
 Export, import and reload (moving entries between the database and the YAML files)
-live in ``bot.exchange``.
+live in ``bot.exchange``; the audit trail in ``bot.audit``; who is a moderator in
+``bot.moderators``.
 
 Plain functions over an ``App``; no Discord. Every write takes an ``Actor`` and raises
 ``NotAllowed`` (writing nothing) unless the actor is a moderator, and every write is one
@@ -28,7 +29,6 @@ pack, reviews the diff, deletes the files listed as "to delete", commits, reload
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Iterable, Mapping
@@ -40,68 +40,16 @@ from sqlite_utils import Database
 
 from bot.answers import unanswered
 from bot.app import App
-from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.forms import entry_data_from_form, form_defaults, slugify
+from bot.audit import record_audit
+from bot.errors import InvalidInput, NotFound
 from bot.knowledge import Entry, parse_entry
+from bot.moderators import Actor, require_moderator
 from bot.store import dumps, iso, now, write
 from bot.yamlin import YamlDoc
 
-__all__ = [
-    "CLI_ACTOR",
-    "Actor",
-    "AuditRecord",
-    "EntryRow",
-    "Problems",
-    "UnansweredQuestion",
-    "add_entry",
-    "audit_log",
-    "edit_entry",
-    "entry_data_from_form",
-    "form_defaults",
-    "get_entry",
-    "is_moderator",
-    "link_question",
-    "list_entries",
-    "record_audit",
-    "remove_entry",
-    "require_moderator",
-    "search_entries",
-    "slugify",
-    "unanswered_questions",
-]
-
-log = logging.getLogger("bot.curation")
+log = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 25
-MAX_AUDIT_ROWS = 200
-
-
-# ---------------------------------------------------------------- permissions
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking for a change; ``is_moderator`` comes from ``is_moderator()``."""
-
-    user_id: int
-    is_moderator: bool
-
-
-CLI_ACTOR = Actor(user_id=0, is_moderator=True)  # whoever runs the CLI owns the bot
-
-
-def is_moderator(mod_roles: frozenset[int], member_role_ids: Iterable[int],
-                 manage_guild: bool) -> bool:
-    """A moderator holds one of the configured roles, or the Manage Server permission."""
-    return bool(manage_guild) or not frozenset(mod_roles).isdisjoint(member_role_ids)
-
-
-def require_moderator(actor: Actor, action: str) -> None:
-    """Raise NotAllowed (and log the attempt) unless ``actor`` is a moderator."""
-    if not actor.is_moderator:
-        log.warning("refused: user %s tried to %s without moderator rights", actor.user_id,
-                    action)
-        raise NotAllowed(f"Only moderators can {action}.")
 
 
 # ---------------------------------------------------------------- data shapes
@@ -124,22 +72,6 @@ class EntryRow:
     film: str
     spoiler: bool
     moderator: bool  # a moderator's version (not, or not yet, in the YAML files)
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    id: int
-    at: str
-    actor_id: int
-    action: str  # add, edit, remove, import, link, approve, reject
-    entry_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-    def changed_fields(self) -> list[str]:
-        """Keys whose value differs between before and after (for one-line summaries)."""
-        before, after = self.before or {}, self.after or {}
-        return [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
 
 
 @dataclass(frozen=True)
@@ -181,7 +113,8 @@ def _readable(message: str, path: tuple[Any, ...]) -> str:
     return message
 
 
-def _film(app: App, film: str | None) -> str:
+def film_id(app: App, film: str | None) -> str:
+    """The film an entry belongs to: the one named, or the first loaded."""
     films = sorted(app.films())
     if not films:
         raise InvalidInput("No film is loaded, so there is nothing to attach the entry to.")
@@ -197,7 +130,7 @@ def _validate(app: App, data: Mapping[str, Any], film: str | None) -> Entry:
     if not isinstance(data, Mapping):
         raise Problems(["the entry must be a mapping of field names to values"])
     data = dict(data)
-    film = _film(app, film or data.pop("film", None))
+    film = film_id(app, film or data.pop("film", None))
     data.pop("film", None)
     entry, problems = _check_fields(data, film)
     for i, rel in enumerate(entry.related):
@@ -215,16 +148,7 @@ def _stored(entry: Entry) -> dict[str, Any]:
     return {**entry.as_dict(), "film": entry.film}
 
 
-def record_audit(db: Database, actor: Actor, action: str, entry_id: str | None,
-           before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
-    db["audit_log"].insert({
-        "at": now(), "actor_id": actor.user_id, "action": action, "entry_id": entry_id,
-        "before": dumps(before) if before is not None else None,
-        "after": dumps(after) if after is not None else None,
-    })
-
-
-def _save(app: App, actor: Actor, entry: Entry, action: str, before: Entry | None) -> None:
+def save_entry(app: App, actor: Actor, entry: Entry, action: str, before: Entry | None) -> None:
     """Moderator row, index row and audit row; the caller holds the transaction."""
     app.db["mod_entries"].upsert(
         {"id": entry.id, "data": dumps(_stored(entry)), "actor_id": actor.user_id,
@@ -252,7 +176,7 @@ def add_entry(app: App, actor: Actor, data: Mapping[str, Any], film: str | None 
             if app.index.get(entry.id) is not None:
                 raise InvalidInput(f"An entry with the id '{entry.id}' already exists: edit it, "
                                    "or give this one another id.")
-            _save(app, actor, entry, "add", None)
+            save_entry(app, actor, entry, "add", None)
             if question is not None:
                 _link(app.db, actor, question, entry.id)
     finally:
@@ -278,7 +202,7 @@ def edit_entry(app: App, actor: Actor, entry_id: str, data: Mapping[str, Any]) -
             entry = _validate(app, merged, data.get("film") or current.film)
             if entry == current:
                 return current
-            _save(app, actor, entry, "edit", current)
+            save_entry(app, actor, entry, "edit", current)
     finally:
         app.index.refresh()
     log.info("entry %s edited by %s", entry_id, actor.user_id)
@@ -393,18 +317,3 @@ def link_question(app: App, actor: Actor, question_text: str, entry_id: str) -> 
         if not count:
             raise NotFound("No unanswered question in the log has that text.")
     return count
-
-
-# ---------------------------------------------------------------- audit log
-
-
-def audit_log(app: App, entry_id: str | None = None, limit: int = 20) -> list[AuditRecord]:
-    """The newest audit rows first, for one entry or all."""
-    limit = max(1, min(limit, MAX_AUDIT_ROWS))
-    where, params = ("WHERE entry_id = ?", [entry_id]) if entry_id else ("", [])
-    rows = app.db.execute(
-        "SELECT id, at, actor_id, action, entry_id, before, after FROM audit_log "
-        f"{where} ORDER BY id DESC LIMIT ?", [*params, limit])
-    return [AuditRecord(r[0], r[1], r[2], r[3], r[4],
-                        json.loads(r[5]) if r[5] else None, json.loads(r[6]) if r[6] else None)
-            for r in rows]

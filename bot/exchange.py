@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.app import App, sync_knowledge
-from bot.curation import Actor, Problems, _film, _save, require_moderator
+from bot.curation import Problems, film_id, save_entry
 from bot.errors import InvalidInput, KnowledgeError
 from bot.knowledge import Entry, entry_from_dict, parse_entry
+from bot.moderators import Actor, require_moderator
 from bot.store import write
 from bot.yamlin import YamlDoc, load_yaml
 from bot.yamlout import dump_entry, entry_path, write_atomic, zip_files
@@ -34,7 +35,7 @@ def _moderator_entries(app: App) -> list[Entry]:
     for entry_id, data in app.db.execute(
             "SELECT id, data FROM mod_entries WHERE data IS NOT NULL ORDER BY id"):
         stored = json.loads(data)
-        film = stored.pop("film", None) or _film(app, None)
+        film = stored.pop("film", None) or film_id(app, None)
         entry, _ = entry_from_dict(stored, film, f"moderator entry {entry_id}")
         entries.append(entry)
     return entries
@@ -60,7 +61,7 @@ def removed_entry_paths(app: App) -> list[str]:
         row = app.db.execute(
             "SELECT before FROM audit_log WHERE entry_id = ? AND before IS NOT NULL "
             "ORDER BY id DESC LIMIT 1", [entry_id]).fetchone()
-        film = (json.loads(row[0]).get("film") if row else None) or _film(app, None)
+        film = (json.loads(row[0]).get("film") if row else None) or film_id(app, None)
         if any((root / film / "entries" / f"{entry_id}{ext}").exists()
                for ext in (".yaml", ".yml")):
             paths.append(entry_path(entry_id, film))
@@ -143,7 +144,7 @@ def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
                 if current == entry:
                     results.append(f"unchanged {entry.id}")
                     continue
-                _save(app, actor, entry, "import", current)
+                save_entry(app, actor, entry, "import", current)
                 results.append(f"{'updated' if current else 'added'} {entry.id}")
     finally:
         app.index.refresh()

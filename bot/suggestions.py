@@ -15,10 +15,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.app import App
-from bot.curation import Actor, add_entry, edit_entry, get_entry, record_audit, require_moderator
+from bot.audit import record_audit
+from bot.curation import add_entry, edit_entry, get_entry
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.forms import form_defaults
 from bot.knowledge import Entry
+from bot.moderators import Actor, require_moderator
 from bot.store import now, write
 
 TITLE_MAX = 200

@@ -16,7 +16,9 @@ from bot.app import App, open_app
 from bot.cli import cli
 from bot.cli.kb import kb
 from bot.config import Settings
-from bot.curation import Actor, add_entry, edit_entry, entry_data_from_form, remove_entry
+from bot.curation import add_entry, edit_entry, remove_entry
+from bot.forms import entry_data_from_form
+from bot.moderators import Actor
 from bot.search import SearchIndex
 from bot.store import open_db
 from tests.conftest import REPO

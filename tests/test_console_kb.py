@@ -8,8 +8,9 @@ from typing import Any
 
 from bot.answers import ask
 from bot.app import App
+from bot.audit import audit_log
 from bot.console import Console
-from bot.curation import audit_log, get_entry
+from bot.curation import get_entry
 
 DOG = (
     "kb add\n"

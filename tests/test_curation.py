@@ -23,21 +23,17 @@ from hypothesis import strategies as st
 from bot import suggestions
 from bot.answers import ask
 from bot.app import App, open_app
+from bot.audit import audit_log
 from bot.config import Settings
 from bot.curation import (
-    Actor,
     Problems,
     add_entry,
-    audit_log,
     edit_entry,
-    entry_data_from_form,
     get_entry,
-    is_moderator,
     link_question,
     list_entries,
     remove_entry,
     search_entries,
-    slugify,
     unanswered_questions,
 )
 from bot.errors import InvalidInput, KnowledgeError, NotAllowed, NotFound
@@ -49,8 +45,9 @@ from bot.exchange import (
     reload_knowledge,
     removed_entry_paths,
 )
-from bot.forms import form_defaults
+from bot.forms import entry_data_from_form, form_defaults, slugify
 from bot.knowledge import Entry, Source, load_knowledge, parse_entry
+from bot.moderators import Actor, is_moderator
 from bot.yamlin import YamlDoc, parse_yaml_text
 from bot.yamlout import dump_entry
 from tests.conftest import REPO
@@ -139,7 +136,7 @@ def test_non_moderator_is_refused_every_write_and_nothing_changes(
     before = snapshot(app)
     if operation in ("approve", "reject"):
         before = None  # the suggestion itself is created by a member, on purpose
-    caplog.set_level(logging.WARNING, logger="bot.curation")
+    caplog.set_level(logging.WARNING, logger="bot.moderators")
     with pytest.raises(NotAllowed, match="Only moderators"):
         WRITES[operation](app, MEMBER, tmp_path)
     after = snapshot(app)
@@ -148,7 +145,7 @@ def test_non_moderator_is_refused_every_write_and_nothing_changes(
     else:
         assert [r[8] for r in after["suggestions"]] == ["pending"]
         assert after["audit_log"] == [] and after["mod_entries"] == []
-    refusals = [r for r in caplog.records if r.name == "bot.curation"]
+    refusals = [r for r in caplog.records if r.name == "bot.moderators"]
     assert refusals and str(MEMBER.user_id) in refusals[0].getMessage()
     assert refusals[0].levelno == logging.WARNING
 
@@ -660,7 +657,8 @@ import sys
 from pathlib import Path
 from bot.app import open_app
 from bot.config import Settings
-from bot.curation import Actor, add_entry, edit_entry
+from bot.curation import add_entry, edit_entry
+from bot.moderators import Actor
 from bot.forms import entry_data_from_form
 
 app = open_app(Settings(db_path=Path(sys.argv[1]), knowledge_path=Path(sys.argv[2])))

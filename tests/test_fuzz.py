@@ -14,10 +14,11 @@ from bot import polls
 from bot.app import App
 from bot.cogs.poll_views import RetractButton, VoteButton, VoteSelect
 from bot.cogs.views import FeedbackButton, RelatedButton
-from bot.curation import Actor, add_entry
+from bot.curation import add_entry
 from bot.errors import BotError, KnowledgeError
 from bot.forms import entry_data_from_form
 from bot.knowledge import load_knowledge
+from bot.moderators import Actor
 
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -14,19 +14,15 @@ from pathlib import Path
 import click
 
 from bot.app import App, open_app
+from bot.audit import audit_log
 from bot.cli.options import common_options, open_app_or_fail
 from bot.config import Settings, load_settings
 from bot.console_kb import format_audit, format_entry, format_entry_rows, format_unanswered
-from bot.curation import (
-    CLI_ACTOR,
-    audit_log,
-    get_entry,
-    list_entries,
-    unanswered_questions,
-)
+from bot.curation import get_entry, list_entries, unanswered_questions
 from bot.errors import KnowledgeError
 from bot.exchange import export_entries, import_entries, reload_knowledge
 from bot.knowledge import load_knowledge
+from bot.moderators import CLI_ACTOR
 
 
 @click.group()

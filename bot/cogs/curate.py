@@ -27,6 +27,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import suggestions
+from bot.audit import audit_log
 from bot.cogs.client import BotClient
 from bot.cogs.curate_views import (
     PER_PAGE,
@@ -51,17 +52,11 @@ from bot.cogs.modals import (
     film_line,
 )
 from bot.cogs.respond import reply
-from bot.curation import (
-    audit_log,
-    form_defaults,
-    get_entry,
-    list_entries,
-    require_moderator,
-    search_entries,
-    unanswered_questions,
-)
+from bot.curation import get_entry, list_entries, search_entries, unanswered_questions
 from bot.errors import KnowledgeError
 from bot.exchange import export_files, export_zip, reload_knowledge, removed_entry_paths
+from bot.forms import form_defaults
+from bot.moderators import require_moderator
 
 Choices = list[app_commands.Choice[str]]
 EntryId = app_commands.Range[str, 1, 64]

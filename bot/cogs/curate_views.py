@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import suggestions
+from bot.audit import AuditRecord
 from bot.cogs.embeds import COLOUR, clip
 from bot.cogs.errors import guarded
 from bot.cogs.members import actor_of
@@ -27,15 +28,9 @@ from bot.cogs.modals import (
     OwnedView,
     RejectModal,
 )
-from bot.curation import (
-    AuditRecord,
-    EntryRow,
-    UnansweredQuestion,
-    list_entries,
-    remove_entry,
-    require_moderator,
-)
+from bot.curation import EntryRow, UnansweredQuestion, list_entries, remove_entry
 from bot.errors import InvalidInput
+from bot.moderators import require_moderator
 from bot.suggestions import Suggestion
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.curation import Actor, is_moderator
+from bot.moderators import Actor, is_moderator
 
 if TYPE_CHECKING:
     from bot.cogs.client import BotClient

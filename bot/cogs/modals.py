@@ -25,10 +25,11 @@ from bot.cogs.embeds import clip, entry_embed
 from bot.cogs.errors import guarded, report
 from bot.cogs.members import actor_of
 from bot.cogs.respond import reply
-from bot.curation import add_entry, edit_entry, require_moderator
+from bot.curation import add_entry, edit_entry
 from bot.errors import InvalidInput, NotAllowed
 from bot.forms import entry_data_from_form
 from bot.knowledge import ENTRY_LIMITS, Entry
+from bot.moderators import require_moderator
 from bot.suggestions import Suggestion
 
 if TYPE_CHECKING:

@@ -14,9 +14,10 @@ from bot import suggestions
 from bot.app import open_app
 from bot.cogs.client import BotClient
 from bot.config import Settings
-from bot.curation import CLI_ACTOR, Actor, add_entry, edit_entry, remove_entry
+from bot.curation import add_entry, edit_entry, remove_entry
 from bot.exchange import export_files, import_entries
 from bot.forms import entry_data_from_form
+from bot.moderators import CLI_ACTOR, Actor
 from tests.e2e.conftest import StartBot, stop
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.payloads import EVERYONE_PERMISSIONS
