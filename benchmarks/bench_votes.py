@@ -1,6 +1,6 @@
-"""Votes per second through ``polls.vote`` against a raw SQLite baseline, measured in one run.
+"""Votes per second through ``votes.vote`` against a raw SQLite baseline, measured in one run.
 
-Each vote through ``polls.vote`` is its own committed transaction, as in the bot. The baseline
+Each vote through ``votes.vote`` is its own committed transaction, as in the bot. The baseline
 is plain ``sqlite3`` with the same pragmas (WAL, synchronous=FULL): one INSERT OR REPLACE into a
 3-column table and a commit per vote. Both run in interleaved blocks on the same disk, so drift
 in the machine's speed hits both alike. Exit code is always 0; the last line says PASS or FAIL.
@@ -21,18 +21,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import poll_results, polls
+from bot import poll_results, polls, votes
 from bot.store import open_db
 
 OPTIONS = tuple(polls.Option(f"reading-{n}", f"Reading {n}") for n in range(5))
 BLOCK = 250  # votes per interleaved block
 
 
-def plan(voters: int, votes: int, first_round: int = 0) -> list[tuple[int, str]]:
+def plan(voters: int, count: int, first_round: int = 0) -> list[tuple[int, str]]:
     """(user, option) pairs, users in turn; each vote differs from that user's previous one."""
     return [
         (n % voters + 1, OPTIONS[(n % voters + first_round + n // voters) % len(OPTIONS)].id)
-        for n in range(votes)
+        for n in range(count)
     ]
 
 
@@ -49,20 +49,20 @@ def open_raw(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def run(voters: int, votes: int, folder: Path) -> dict[str, float]:
+def run(voters: int, count: int, folder: Path) -> dict[str, float]:
     """Time both paths over the same vote plan and return rates and their ratio."""
     db = open_db(folder / "polls.db")
     poll = polls.create_poll(db, question="How do you read the ending?", options=OPTIONS,
                              creator_id=1)  # fmt: skip
     raw = open_raw(folder / "raw.db")
     for user, option in plan(voters, min(voters, 200)):  # warm both files and caches
-        polls.vote(db, poll.id, user, [option])
+        votes.vote(db, poll.id, user, [option])
         raw.execute("INSERT OR REPLACE INTO ballots VALUES (?, ?, ?)", (poll.id, user, option))
         raw.commit()
-    votes_plan = plan(voters, votes, first_round=1)  # no timed vote repeats a current ballot
+    votes_plan = plan(voters, count, first_round=1)  # no timed vote repeats a current ballot
     raw_time = core_time = 0.0
     changed = 0
-    for start in range(0, votes, BLOCK):
+    for start in range(0, count, BLOCK):
         block = votes_plan[start : start + BLOCK]
         t0 = time.perf_counter()
         for user, option in block:
@@ -70,7 +70,7 @@ def run(voters: int, votes: int, folder: Path) -> dict[str, float]:
             raw.commit()
         t1 = time.perf_counter()
         for user, option in block:
-            result = polls.vote(db, poll.id, user, [option])
+            result = votes.vote(db, poll.id, user, [option])
             changed += result.old != result.new
         t2 = time.perf_counter()
         raw_time += t1 - t0
@@ -79,10 +79,10 @@ def run(voters: int, votes: int, folder: Path) -> dict[str, float]:
     assert counts == poll_results.tally_from_events(db, poll.id), "tally and vote log disagree"
     raw.close()
     db.close()
-    raw_rate, core_rate = votes / raw_time, votes / core_time
+    raw_rate, core_rate = count / raw_time, count / core_time
     return {
         "voters": voters,
-        "votes": votes,
+        "votes": count,
         "changed_votes": changed,
         "raw_votes_per_s": round(raw_rate, 1),
         "polls_votes_per_s": round(core_rate, 1),
@@ -90,10 +90,10 @@ def run(voters: int, votes: int, folder: Path) -> dict[str, float]:
     }
 
 
-def run_threads(voters: int, votes: int, folder: Path, threads: int) -> dict[str, float]:
+def run_threads(voters: int, count: int, folder: Path, threads: int) -> dict[str, float]:
     """The same comparison with ``threads`` writers at once, each on its own connection.
 
-    Voters are split between threads; each phase (raw, then polls.vote) is timed on the wall
+    Voters are split between threads; each phase (raw, then votes.vote) is timed on the wall
     clock from a shared start to the last thread's end, in two alternating rounds.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -101,7 +101,7 @@ def run_threads(voters: int, votes: int, folder: Path, threads: int) -> dict[str
     poll = polls.create_poll(db, question="How do you read the ending?", options=OPTIONS,
                              creator_id=1)  # fmt: skip
     open_raw(folder / "raw.db").close()
-    shares = [[v for v in plan(voters, votes, first_round=1) if v[0] % threads == t]
+    shares = [[v for v in plan(voters, count, first_round=1) if v[0] % threads == t]
               for t in range(threads)]
 
     def phase(work: str, round_: int) -> float:
@@ -117,7 +117,7 @@ def run_threads(voters: int, votes: int, folder: Path, threads: int) -> dict[str
                                  (poll.id, user, option))
                     conn.commit()
                 else:
-                    polls.vote(conn, poll.id, user, [option])
+                    votes.vote(conn, poll.id, user, [option])
             conn.close()
 
         pool = [threading.Thread(target=worker, args=(share,)) for share in shares]
@@ -133,10 +133,10 @@ def run_threads(voters: int, votes: int, folder: Path, threads: int) -> dict[str
     core_time = phase("core", 0) + phase("core", 1)
     assert poll_results.tally(db, poll.id).counts == poll_results.tally_from_events(db, poll.id)
     db.close()
-    raw_rate, core_rate = votes / raw_time, votes / core_time
+    raw_rate, core_rate = count / raw_time, count / core_time
     return {
         "voters": voters,
-        "votes": votes,
+        "votes": count,
         "threads": threads,
         "raw_votes_per_s": round(raw_rate, 1),
         "polls_votes_per_s": round(core_rate, 1),
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(numbers))
     else:
         print(f"raw sqlite baseline: {numbers['raw_votes_per_s']:>10.1f} votes/s")
-        print(f"polls.vote:          {numbers['polls_votes_per_s']:>10.1f} votes/s")
+        print(f"votes.vote:          {numbers['polls_votes_per_s']:>10.1f} votes/s")
         print(f"ratio:               {numbers['ratio']:>10.3f} (target >= {args.target})")
         print("PASS" if numbers["pass"] else "FAIL")
     return 0

@@ -84,9 +84,9 @@ def e2e_rows(r: dict) -> list[dict]:
 
 
 def votes_rows(r: dict) -> list[dict]:
-    name = "polls.vote (service)"
+    name = "votes.vote (service)"
     if r.get("threads", 1) > 1:
-        name = f"polls.vote, {r['threads']} writer threads"
+        name = f"votes.vote, {r['threads']} writer threads"
     return [row(name, f"{r['polls_votes_per_s']:.0f} votes/s",
                 f"raw sqlite {r['raw_votes_per_s']:.0f}/s", f"{r['ratio']:.2f}x",
                 f">= {r['target']:g}x", r["pass"])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import poll_results, polls
+from bot import poll_results, polls, votes
 from bot.errors import InvalidInput
 from bot.text import render_tally
 
@@ -78,14 +78,14 @@ class PollCommands:
         choice = parts[-1]
         if choice.isdigit() and 1 <= int(choice) <= len(poll.options):
             choice = poll.options[int(choice) - 1].id
-        result = polls.vote(self.app.db, poll.id, self.user_id, [choice])
+        result = votes.vote(self.app.db, poll.id, self.user_id, [choice])
         labels = ", ".join(poll.option(c).label for c in result.new)
         self.say(f"{self.user_name} voted for: {labels}")
         return False
 
     def do_retract(self: Console, arg: str) -> bool:
         """retract [ID] - take back your vote."""
-        result = polls.retract(self.app.db, self._poll_id(arg), self.user_id)
+        result = votes.retract(self.app.db, self._poll_id(arg), self.user_id)
         self.say(f"{self.user_name}'s vote on poll #{result.poll.id} was retracted."
                  if result.old else "You had not voted in that poll.")
         return False

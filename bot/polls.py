@@ -1,14 +1,11 @@
-"""Interpretation polls: rules, ballots and the vote log, as plain data with no Discord in sight.
+"""Interpretation polls: creating, reading, closing and reopening them, with no Discord in sight.
 
-Every vote is checked against the database inside one ``BEGIN IMMEDIATE`` transaction, and each
-ballot change appends to ``vote_events`` in that same transaction, so results can be audited.
-Results (``tally``, ``tally_from_events``, ``export_ballots``, ``render_bar``) live in
-``bot.poll_results``.
+Voting (ballots and the vote log) lives in ``bot.votes``; results (``tally``,
+``tally_from_events``, ``export_ballots``, ``render_bar``) in ``bot.poll_results``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,9 +21,8 @@ from bot.errors import (
     PollError,
     PollNotFound,
     UnknownChoice,
-    VoteNotChangeable,
 )
-from bot.store import dumps, iso, write
+from bot.store import iso, write
 
 OPTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 FILM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -86,15 +82,6 @@ class Poll:
         )
 
 
-@dataclass(frozen=True)
-class VoteResult:
-    """What changed for this voter: their ballot before and after (equal when nothing did)."""
-
-    poll: Poll
-    old: tuple[str, ...]
-    new: tuple[str, ...]
-
-
 def options_from_interpretations(items: Iterable[tuple[str, str, str]]) -> tuple[Option, ...]:
     """Turn a film pack's (id, label, summary) readings into poll options, keeping their order."""
     return tuple(Option(id=i, label=label, summary=summary or "") for i, label, summary in items)
@@ -117,12 +104,12 @@ def create_poll(
     now: datetime | None = None,
 ) -> Poll:
     """Check every rule (InvalidInput names the field), then store poll and options at once."""
-    at = _utc(now)
+    at = utc(now)
     question = _text(question, "The question", 1, 300)
     opts = _check_options(options)
-    _check_id(creator_id, "creator_id")
-    _check_id(guild_id, "guild_id", nullable=True)
-    _check_id(channel_id, "channel_id", nullable=True)
+    check_id(creator_id, "creator_id")
+    check_id(guild_id, "guild_id", nullable=True)
+    check_id(channel_id, "channel_id", nullable=True)
     if kind not in KINDS:
         raise InvalidInput(f"The poll kind must be one of {', '.join(KINDS)} (got {_shown(kind)}).")
     if film is not None and not (isinstance(film, str) and FILM_ID.fullmatch(film)):
@@ -174,74 +161,17 @@ def poll_in_guild(db: Database, poll_id: int, guild_id: int | None) -> Poll:
 
 def set_message(db: Database, poll_id: int, message_id: int | None) -> None:
     """Remember the Discord message that shows the poll (None: it was deleted)."""
-    _check_id(message_id, "message_id", nullable=True)
+    check_id(message_id, "message_id", nullable=True)
     with write(db):
         poll = _load(db, poll_id)
         db.execute("UPDATE polls SET message_id = ? WHERE id = ?", [message_id, poll.id])
-
-
-def vote(
-    db: Database, poll_id: int, user_id: int, choices: Sequence[str], now: datetime | None = None
-) -> VoteResult:
-    """Cast or replace the user's whole ballot (a single choice, or a multiple-choice submit)."""
-    at = _utc(now)
-    _check_id(user_id, "user_id")
-    wanted = [choices] if isinstance(choices, str) else list(choices)
-    with write(db):
-        poll = _open_poll(db, poll_id, at)
-        for choice in wanted:
-            poll.option(choice)
-        new = tuple(o.id for o in poll.options if o.id in wanted)
-        if not new:
-            raise InvalidInput("Pick at least one option (or retract your vote instead).")
-        if len(new) > poll.max_choices:
-            raise InvalidInput(f"You can pick at most {poll.max_choices} options in this poll.")
-        return _apply(db, poll, user_id, _ballot(db, poll.id, user_id), new, at)
-
-
-def toggle(
-    db: Database, poll_id: int, user_id: int, option_id: str, now: datetime | None = None
-) -> VoteResult:
-    """Add or remove one option, as a button press does; single choice replaces the old pick."""
-    at = _utc(now)
-    _check_id(user_id, "user_id")
-    with write(db):
-        poll = _open_poll(db, poll_id, at)
-        picked = poll.option(option_id).id
-        old = _ballot(db, poll.id, user_id)
-        if picked in old:
-            new = tuple(c for c in old if c != picked)
-        elif poll.max_choices == 1:
-            new = (picked,)
-        elif len(old) >= poll.max_choices:
-            raise InvalidInput(
-                f"You can pick at most {poll.max_choices} options in this poll; "
-                "remove one before adding another."
-            )
-        else:
-            new = tuple(o.id for o in poll.options if o.id in old or o.id == picked)
-        return _apply(db, poll, user_id, old, new, at)
-
-
-def retract(db: Database, poll_id: int, user_id: int, now: datetime | None = None) -> VoteResult:
-    """Remove the user's ballot; a user without one gets an unchanged result and no event."""
-    at = _utc(now)
-    _check_id(user_id, "user_id")
-    with write(db):
-        poll = _open_poll(db, poll_id, at)
-        return _apply(db, poll, user_id, _ballot(db, poll.id, user_id), (), at)
-
-
-def ballot(db: Database, poll_id: int, user_id: int) -> tuple[str, ...]:
-    """The user's current choices (empty if none); show them to that user only."""
-    return _ballot(db, _load(db, poll_id).id, user_id)
 
 
 def close(
     db: Database, poll_id: int, actor_id: int, *, is_moderator: bool, now: datetime | None = None
 ) -> Poll:
     """Close the poll for its creator or a moderator; votes are refused from then on."""
-    at = _utc(now)
+    at = utc(now)
     with write(db):
         poll = _load(db, poll_id)
         if not (is_moderator or actor_id == poll.creator_id):
@@ -265,7 +195,7 @@ def reopen(
     now: datetime | None = None,
 ) -> Poll:
     """Reopen a closed poll (moderators only); without a new deadline, a passed one is dropped."""
-    at = _utc(now)
+    at = utc(now)
     if not is_moderator:
         raise NotAllowed("Only moderators can reopen a poll.")
     due = _check_deadline(deadline, at)
@@ -285,7 +215,7 @@ def reopen(
 
 def close_expired(db: Database, now: datetime | None = None) -> list[int]:
     """Close every open poll whose deadline has passed (also at startup); returns their ids."""
-    at = iso(_utc(now))
+    at = iso(utc(now))
     where = "WHERE status = 'open' AND deadline IS NOT NULL AND deadline <= ?"
     if db.execute(f"SELECT 1 FROM polls {where} LIMIT 1", [at]).fetchone() is None:
         return []  # the usual case takes no write lock
@@ -363,7 +293,7 @@ def _load(db: Database, poll_id: Any) -> Poll:
     )  # fmt: skip
 
 
-def _open_poll(db: Database, poll_id: Any, at: datetime) -> Poll:
+def accepting_votes(db: Database, poll_id: Any, at: datetime) -> Poll:
     """The poll if it accepts votes at ``at``; PollClosed once closed or past its deadline."""
     poll = _load(db, poll_id)
     if not poll.is_open:
@@ -374,40 +304,6 @@ def _open_poll(db: Database, poll_id: Any, at: datetime) -> Poll:
             "so it no longer accepts votes."
         )
     return poll
-
-
-def _ballot(db: Database, poll_id: int, user_id: int) -> tuple[str, ...]:
-    """The stored choices of one voter, in poll order."""
-    row = db.execute(
-        "SELECT choices FROM ballots WHERE poll_id = ? AND user_id = ?", [poll_id, user_id]
-    ).fetchone()
-    return tuple(json.loads(row[0])) if row else ()
-
-
-def _apply(
-    db: Database, poll: Poll, user_id: int, old: tuple, new: tuple, at: datetime
-) -> VoteResult:
-    """Write the ballot change and its vote event together; an identical ballot writes nothing."""
-    if old == new:
-        return VoteResult(poll, old, new)
-    if old and not poll.allow_change:
-        verb = "changed" if new else "retracted"
-        raise VoteNotChangeable(f"Votes in poll #{poll.id} can't be {verb} once cast.")
-    when, old_json, new_json = iso(at), _json(old), _json(new)
-    if new:
-        db.execute(
-            "INSERT INTO ballots (poll_id, user_id, choices, cast_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (poll_id, user_id) DO UPDATE"
-            " SET choices = excluded.choices, cast_at = excluded.cast_at",
-            [poll.id, user_id, new_json, when],
-        )
-    else:
-        db.execute("DELETE FROM ballots WHERE poll_id = ? AND user_id = ?", [poll.id, user_id])
-    db.execute(
-        "INSERT INTO vote_events (poll_id, user_id, at, old, new) VALUES (?, ?, ?, ?, ?)",
-        [poll.id, user_id, when, old_json, new_json],
-    )
-    return VoteResult(poll, old, new)
 
 
 def _check_options(options: Sequence[Option]) -> tuple[Option, ...]:
@@ -453,19 +349,14 @@ def _text(value: Any, what: str, low: int, high: int) -> str:
     return value
 
 
-def _check_id(value: Any, name: str, nullable: bool = False) -> None:
+def check_id(value: Any, name: str, nullable: bool = False) -> None:
     """Discord ids are plain integers; refuse anything else before it reaches the database."""
     if not ((type(value) is int and 0 <= value < SQLITE_INT_LIMIT)  # True is no id
             or (nullable and value is None)):
         raise InvalidInput(f"{name} must be a Discord id (an integer), got {_shown(value)}.")
 
 
-def _json(choices: tuple[str, ...]) -> str | None:
-    """A ballot as stored in ballots.choices and vote_events: a JSON list, NULL for none."""
-    return dumps(list(choices)) if choices else None
-
-
-def _utc(now: datetime | None) -> datetime:
+def utc(now: datetime | None) -> datetime:
     """The given aware time in UTC, or the real clock."""
     if now is None:
         return datetime.now(UTC)

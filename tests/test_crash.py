@@ -1,7 +1,7 @@
 """A vote storm killed with SIGKILL at several points loses nothing it acknowledged.
 
 The child process votes through the poll service and prints ``ACK user option`` after
-each ``polls.vote`` call returns (the moment the bot would confirm to the user). The
+each ``votes.vote`` call returns (the moment the bot would confirm to the user). The
 parent kills it mid-storm, reopens the database and checks every acknowledged vote.
 """
 
@@ -22,7 +22,7 @@ from tests.conftest import REPO
 
 CHILD = """
 import random, sys
-from bot import polls
+from bot import polls, votes
 from bot.store import open_db
 db = open_db(sys.argv[1])
 poll_id = int(sys.argv[2])
@@ -32,7 +32,7 @@ print("READY", flush=True)
 for n in range(100000):
     user = rng.randrange(1, 400)
     choice = rng.choice(options)
-    polls.vote(db, poll_id, user, [choice])
+    votes.vote(db, poll_id, user, [choice])
     print("ACK", user, choice, flush=True)
 """
 

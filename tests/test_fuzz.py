@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import polls
+from bot import polls, votes
 from bot.app import App
 from bot.cogs.poll_views import RetractButton, VoteButton, VoteSelect
 from bot.cogs.views import FeedbackButton, RelatedButton
@@ -61,7 +61,7 @@ def test_forged_votes_change_nothing(app: App, poll_id: object, choices: list[st
     before = counts(app)
     valid = {o.id for o in poll.options}
     try:
-        polls.vote(app.db, poll_id, user, choices)  # type: ignore[arg-type]
+        votes.vote(app.db, poll_id, user, choices)  # type: ignore[arg-type]
     except BotError as exc:
         assert str(exc)
         assert counts(app) == before

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import poll_results, polls
+from bot import poll_results, polls, votes
 from bot.errors import (
     InvalidInput,
     NotAllowed,
@@ -184,10 +184,10 @@ def test_set_message(db):
 
 def test_vote_writes_ballot_and_event(db):
     poll = make(db)
-    result = polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    result = votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
     assert (result.old, result.new, result.poll.id) == ((), ("healing",), poll.id)
-    assert polls.ballot(db, poll.id, ALICE) == ("healing",)
-    assert polls.ballot(db, poll.id, BOB) == ()
+    assert votes.ballot(db, poll.id, ALICE) == ("healing",)
+    assert votes.ballot(db, poll.id, BOB) == ()
     assert events(db, poll.id) == [
         (ALICE, T0.isoformat(timespec="microseconds"), None, '["healing"]')
     ]
@@ -195,8 +195,8 @@ def test_vote_writes_ballot_and_event(db):
 
 def test_change_replaces_the_ballot_and_logs_old_and_new(db):
     poll = make(db)
-    polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
-    result = polls.vote(db, poll.id, ALICE, ["open"], now=T0 + timedelta(minutes=1))
+    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    result = votes.vote(db, poll.id, ALICE, ["open"], now=T0 + timedelta(minutes=1))
     assert (result.old, result.new) == (("healing",), ("open",))
     assert db.execute("SELECT count(*) FROM ballots").fetchone()[0] == 1
     assert [e[2:] for e in events(db, poll.id)] == [
@@ -207,100 +207,100 @@ def test_change_replaces_the_ballot_and_logs_old_and_new(db):
 
 def test_identical_revote_is_a_no_op_without_event(db):
     poll = make(db)
-    polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
     before = snapshot(db)
-    result = polls.vote(db, poll.id, ALICE, ["healing"], now=T0 + timedelta(hours=1))
+    result = votes.vote(db, poll.id, ALICE, ["healing"], now=T0 + timedelta(hours=1))
     assert result.old == result.new == ("healing",)
     assert snapshot(db) == before  # not even cast_at moved
 
 
 def test_retract_removes_ballot_and_logs_it(db):
     poll = make(db)
-    polls.vote(db, poll.id, ALICE, ["new-life"], now=T0)
-    result = polls.retract(db, poll.id, ALICE, now=T0)
+    votes.vote(db, poll.id, ALICE, ["new-life"], now=T0)
+    result = votes.retract(db, poll.id, ALICE, now=T0)
     assert (result.old, result.new) == (("new-life",), ())
-    assert polls.ballot(db, poll.id, ALICE) == ()
+    assert votes.ballot(db, poll.id, ALICE) == ()
     assert events(db, poll.id)[-1][2:] == ('["new-life"]', None)
     before = snapshot(db)
-    assert polls.retract(db, poll.id, ALICE, now=T0).old == ()  # nothing to retract
+    assert votes.retract(db, poll.id, ALICE, now=T0).old == ()  # nothing to retract
     assert snapshot(db) == before
 
 
 def test_single_choice_refuses_two_options_and_empty_votes(db):
     poll = make(db)
     with pytest.raises(InvalidInput, match="at most 1 option"):
-        polls.vote(db, poll.id, ALICE, ["healing", "open"], now=T0)
+        votes.vote(db, poll.id, ALICE, ["healing", "open"], now=T0)
     with pytest.raises(InvalidInput, match="at least one option"):
-        polls.vote(db, poll.id, ALICE, [], now=T0)
+        votes.vote(db, poll.id, ALICE, [], now=T0)
     assert snapshot(db)["ballots"] == [] and snapshot(db)["vote_events"] == []
 
 
 def test_single_choice_toggle_replaces_then_removes(db):
     poll = make(db)
-    assert polls.toggle(db, poll.id, ALICE, "healing", now=T0).new == ("healing",)
-    assert polls.toggle(db, poll.id, ALICE, "open", now=T0).new == ("open",)
-    assert polls.toggle(db, poll.id, ALICE, "open", now=T0).new == ()
+    assert votes.toggle(db, poll.id, ALICE, "healing", now=T0).new == ("healing",)
+    assert votes.toggle(db, poll.id, ALICE, "open", now=T0).new == ("open",)
+    assert votes.toggle(db, poll.id, ALICE, "open", now=T0).new == ()
     assert len(events(db, poll.id)) == 3
 
 
 def test_multiple_choice_toggle_respects_max(db):
     poll = make(db, max_choices=2)
-    polls.toggle(db, poll.id, ALICE, "open", now=T0)
-    result = polls.toggle(db, poll.id, ALICE, "healing", now=T0)
+    votes.toggle(db, poll.id, ALICE, "open", now=T0)
+    result = votes.toggle(db, poll.id, ALICE, "healing", now=T0)
     assert result.new == ("healing", "open")  # always stored in poll order
     before = snapshot(db)
     with pytest.raises(InvalidInput, match=r"at most 2 options.*remove one"):
-        polls.toggle(db, poll.id, ALICE, "new-life", now=T0)
+        votes.toggle(db, poll.id, ALICE, "new-life", now=T0)
     assert snapshot(db) == before
-    assert polls.toggle(db, poll.id, ALICE, "open", now=T0).new == ("healing",)
-    assert polls.toggle(db, poll.id, ALICE, "new-life", now=T0).new == ("healing", "new-life")
+    assert votes.toggle(db, poll.id, ALICE, "open", now=T0).new == ("healing",)
+    assert votes.toggle(db, poll.id, ALICE, "new-life", now=T0).new == ("healing", "new-life")
 
 
 def test_multiple_choice_vote_is_order_insensitive_and_bounded(db):
     poll = make(db, max_choices=3)
-    assert polls.vote(db, poll.id, ALICE, ["open", "healing", "open"], now=T0).new == (
+    assert votes.vote(db, poll.id, ALICE, ["open", "healing", "open"], now=T0).new == (
         "healing", "open",
     )  # fmt: skip
     count = len(events(db, poll.id))
-    assert polls.vote(db, poll.id, ALICE, ["healing", "open"], now=T0).old == ("healing", "open")
+    assert votes.vote(db, poll.id, ALICE, ["healing", "open"], now=T0).old == ("healing", "open")
     assert len(events(db, poll.id)) == count  # same set, other order: no event
     with pytest.raises(InvalidInput, match="at most 3 options"):
-        polls.vote(db, poll.id, ALICE, [o.id for o in OPTIONS], now=T0)
+        votes.vote(db, poll.id, ALICE, [o.id for o in OPTIONS], now=T0)
 
 
 def test_a_bare_string_counts_as_one_choice(db):
     poll = make(db)
-    assert polls.vote(db, poll.id, ALICE, "open", now=T0).new == ("open",)
+    assert votes.vote(db, poll.id, ALICE, "open", now=T0).new == ("open",)
 
 
 def test_allow_change_false_refuses_change_and_retract(db):
     poll = make(db, allow_change=False, max_choices=2)
-    polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
     before = snapshot(db)
     for action in (
-        lambda: polls.vote(db, poll.id, ALICE, ["open"], now=T0),
-        lambda: polls.toggle(db, poll.id, ALICE, "open", now=T0),
-        lambda: polls.toggle(db, poll.id, ALICE, "healing", now=T0),
-        lambda: polls.retract(db, poll.id, ALICE, now=T0),
+        lambda: votes.vote(db, poll.id, ALICE, ["open"], now=T0),
+        lambda: votes.toggle(db, poll.id, ALICE, "open", now=T0),
+        lambda: votes.toggle(db, poll.id, ALICE, "healing", now=T0),
+        lambda: votes.retract(db, poll.id, ALICE, now=T0),
     ):
         with pytest.raises(VoteNotChangeable, match=r"can't be (changed|retracted)"):
             action()
-    assert polls.vote(db, poll.id, ALICE, ["healing"], now=T0).new == ("healing",)  # no-op is fine
+    assert votes.vote(db, poll.id, ALICE, ["healing"], now=T0).new == ("healing",)  # no-op is fine
     assert snapshot(db) == before
-    assert polls.vote(db, poll.id, BOB, ["open"], now=T0).new == (
+    assert votes.vote(db, poll.id, BOB, ["open"], now=T0).new == (
         "open",
     )  # first votes still count
 
 
 def test_votes_after_the_deadline_are_refused_before_close_expired_runs(db):
     poll = make(db, deadline=T0 + timedelta(hours=1))
-    polls.vote(db, poll.id, ALICE, ["healing"], now=T0 + timedelta(minutes=59))
+    votes.vote(db, poll.id, ALICE, ["healing"], now=T0 + timedelta(minutes=59))
     before = snapshot(db)
     late = T0 + timedelta(hours=1)
     for action in (
-        lambda: polls.vote(db, poll.id, BOB, ["open"], now=late),
-        lambda: polls.toggle(db, poll.id, ALICE, "open", now=late),
-        lambda: polls.retract(db, poll.id, ALICE, now=late + timedelta(days=1)),
+        lambda: votes.vote(db, poll.id, BOB, ["open"], now=late),
+        lambda: votes.toggle(db, poll.id, ALICE, "open", now=late),
+        lambda: votes.retract(db, poll.id, ALICE, now=late + timedelta(days=1)),
     ):
         with pytest.raises(PollClosed, match=r"deadline \(2026-03-01 13:00 UTC\)"):
             action()
@@ -314,14 +314,14 @@ def test_vote_event_and_ballot_share_one_transaction(db):
         "CREATE TRIGGER no_log BEFORE INSERT ON vote_events BEGIN SELECT RAISE(ABORT, 'x'); END"
     )
     with pytest.raises(sqlite3.IntegrityError):
-        polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
+        votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
     assert snapshot(db)["ballots"] == []
     assert not db.conn.in_transaction
 
 
 def test_database_enforces_one_ballot_per_user(db):
     poll = make(db)
-    polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("INSERT INTO ballots VALUES (?, ?, '[\"open\"]', 'x')", [poll.id, ALICE])
 
@@ -332,14 +332,14 @@ def test_database_enforces_one_ballot_per_user(db):
 def test_forged_ids_change_nothing(db):
     poll = make(db)
     other = make(db, options=(Option("elsewhere", "Other"), Option("b", "B")))
-    polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
     before = snapshot(db)
     for bad_poll in (999, "1", None, True, 1.0):
         for action in (
-            lambda p=bad_poll: polls.vote(db, p, BOB, ["healing"], now=T0),
-            lambda p=bad_poll: polls.toggle(db, p, BOB, "healing", now=T0),
-            lambda p=bad_poll: polls.retract(db, p, ALICE, now=T0),
-            lambda p=bad_poll: polls.ballot(db, p, ALICE),
+            lambda p=bad_poll: votes.vote(db, p, BOB, ["healing"], now=T0),
+            lambda p=bad_poll: votes.toggle(db, p, BOB, "healing", now=T0),
+            lambda p=bad_poll: votes.retract(db, p, ALICE, now=T0),
+            lambda p=bad_poll: votes.ballot(db, p, ALICE),
             lambda p=bad_poll: polls.close(db, p, MOD, is_moderator=True, now=T0),
             lambda p=bad_poll: polls.reopen(db, p, MOD, is_moderator=True, now=T0),
             lambda p=bad_poll: poll_results.tally(db, p),
@@ -350,22 +350,22 @@ def test_forged_ids_change_nothing(db):
                 action()
     for choice in ("nope", "elsewhere", "HEALING", ""):
         with pytest.raises(UnknownChoice, match="is not an option in poll"):
-            polls.vote(db, poll.id, BOB, [choice], now=T0)
+            votes.vote(db, poll.id, BOB, [choice], now=T0)
         with pytest.raises(UnknownChoice):
-            polls.toggle(db, poll.id, ALICE, choice, now=T0)
+            votes.toggle(db, poll.id, ALICE, choice, now=T0)
     with pytest.raises(UnknownChoice):
-        polls.vote(db, poll.id, ALICE, ["open", "elsewhere"], now=T0)
+        votes.vote(db, poll.id, ALICE, ["open", "elsewhere"], now=T0)
     with pytest.raises(InvalidInput, match="user_id"):
-        polls.vote(db, poll.id, "alice", ["open"], now=T0)
+        votes.vote(db, poll.id, "alice", ["open"], now=T0)
     assert snapshot(db) == before
-    assert polls.ballot(db, other.id, ALICE) == ()
+    assert votes.ballot(db, other.id, ALICE) == ()
 
 
 def test_closed_poll_refuses_votes_even_for_forged_options(db):
     poll = make(db)
     polls.close(db, poll.id, CREATOR, is_moderator=False, now=T0)
     with pytest.raises(PollClosed):
-        polls.vote(db, poll.id, ALICE, ["nope"], now=T0)
+        votes.vote(db, poll.id, ALICE, ["nope"], now=T0)
 
 
 # ---- closing and reopening ------------------------------------------------------------------
@@ -373,19 +373,19 @@ def test_closed_poll_refuses_votes_even_for_forged_options(db):
 
 def test_creator_closes_and_votes_are_refused(db):
     poll = make(db)
-    polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
     closed = polls.close(db, poll.id, CREATOR, is_moderator=False, now=T0 + timedelta(hours=2))
     assert (closed.status, closed.is_open, closed.closed_by) == ("closed", False, CREATOR)
     assert closed.closed_at == T0 + timedelta(hours=2)
     before = snapshot(db)
     with pytest.raises(PollClosed, match="is closed"):
-        polls.vote(db, poll.id, BOB, ["open"], now=T0)
+        votes.vote(db, poll.id, BOB, ["open"], now=T0)
     with pytest.raises(PollClosed):
-        polls.retract(db, poll.id, ALICE, now=T0)
+        votes.retract(db, poll.id, ALICE, now=T0)
     with pytest.raises(PollClosed, match="already closed"):
         polls.close(db, poll.id, MOD, is_moderator=True, now=T0)
     assert snapshot(db) == before
-    assert polls.ballot(db, poll.id, ALICE) == ("healing",)  # results survive closing
+    assert votes.ballot(db, poll.id, ALICE) == ("healing",)  # results survive closing
 
 
 def test_moderator_closes_someone_elses_poll(db):
@@ -414,7 +414,7 @@ def test_reopen_is_for_moderators_only(db):
     reopened = polls.reopen(db, poll.id, MOD, is_moderator=True, now=T0 + timedelta(minutes=5))
     assert reopened.is_open and reopened.closed_at is None and reopened.closed_by is None
     assert reopened.deadline == T0 + timedelta(hours=1)  # still ahead, so it is kept
-    polls.vote(db, poll.id, ALICE, ["open"], now=T0 + timedelta(minutes=6))
+    votes.vote(db, poll.id, ALICE, ["open"], now=T0 + timedelta(minutes=6))
     with pytest.raises(PollError, match="already open"):
         polls.reopen(db, poll.id, MOD, is_moderator=True, now=T0)
 
@@ -424,7 +424,7 @@ def test_reopen_after_deadline_drops_or_replaces_it(db):
     later = T0 + timedelta(hours=2)
     assert polls.close_expired(db, now=later) == [poll.id]
     assert polls.reopen(db, poll.id, MOD, is_moderator=True, now=later).deadline is None
-    polls.vote(db, poll.id, ALICE, ["open"], now=later)
+    votes.vote(db, poll.id, ALICE, ["open"], now=later)
     polls.close(db, poll.id, MOD, is_moderator=True, now=later)
     new_deadline = later + timedelta(days=1)
     reopened = polls.reopen(db, poll.id, MOD, is_moderator=True, deadline=new_deadline, now=later)
@@ -438,7 +438,7 @@ def test_close_expired_after_a_restart(path):
     endless = make(db)
     manual = make(db, deadline=T0 + timedelta(hours=1))
     polls.close(db, manual.id, CREATOR, is_moderator=False, now=T0)
-    polls.vote(db, due.id, ALICE, ["healing"], now=T0)
+    votes.vote(db, due.id, ALICE, ["healing"], now=T0)
     db.close()  # the bot goes down; the deadline passes meanwhile
 
     db = open_db(path)
@@ -483,7 +483,7 @@ def test_tally_percentages_and_ties(db):
     assert empty.total_voters == 0 and empty.leaders == ()
     assert all(r.count == 0 and r.percent == 0.0 for r in empty.results)
     for user, choice in ((ALICE, "healing"), (BOB, "open"), (CAROL, "healing"), (DAN, "open")):
-        polls.vote(db, poll.id, user, [choice], now=T0)
+        votes.vote(db, poll.id, user, [choice], now=T0)
     result = poll_results.tally(db, poll.id)
     assert result.total_voters == 4
     assert [(r.option.id, r.count, r.percent) for r in result.results] == [
@@ -493,16 +493,16 @@ def test_tally_percentages_and_ties(db):
         ("open", 2, 50.0),
     ]
     assert result.leaders == ("healing", "open")  # a tie shows as a tie
-    polls.vote(db, poll.id, DAN, ["healing"], now=T0)
+    votes.vote(db, poll.id, DAN, ["healing"], now=T0)
     assert poll_results.tally(db, poll.id).leaders == ("healing",)
     assert poll_results.tally(db, poll.id).results[0].percent == 75.0
 
 
 def test_multiple_choice_percentages_can_sum_over_100(db):
     poll = make(db, max_choices=2)
-    polls.vote(db, poll.id, ALICE, ["healing", "open"], now=T0)
-    polls.vote(db, poll.id, BOB, ["healing"], now=T0)
-    polls.vote(db, poll.id, CAROL, ["new-life", "open"], now=T0)
+    votes.vote(db, poll.id, ALICE, ["healing", "open"], now=T0)
+    votes.vote(db, poll.id, BOB, ["healing"], now=T0)
+    votes.vote(db, poll.id, CAROL, ["new-life", "open"], now=T0)
     result = poll_results.tally(db, poll.id)
     assert result.total_voters == 3
     assert result.counts == {"healing": 2, "new-life": 1, "acceptance": 0, "open": 2}
@@ -512,12 +512,12 @@ def test_multiple_choice_percentages_can_sum_over_100(db):
 
 def test_tally_equals_tally_from_events(db):
     poll = make(db, max_choices=2)
-    polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
-    polls.toggle(db, poll.id, ALICE, "open", now=T0)
-    polls.vote(db, poll.id, BOB, ["new-life", "acceptance"], now=T0)
-    polls.retract(db, poll.id, BOB, now=T0)
-    polls.vote(db, poll.id, BOB, ["acceptance"], now=T0)
-    polls.toggle(db, poll.id, CAROL, "open", now=T0)
+    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    votes.toggle(db, poll.id, ALICE, "open", now=T0)
+    votes.vote(db, poll.id, BOB, ["new-life", "acceptance"], now=T0)
+    votes.retract(db, poll.id, BOB, now=T0)
+    votes.vote(db, poll.id, BOB, ["acceptance"], now=T0)
+    votes.toggle(db, poll.id, CAROL, "open", now=T0)
     assert poll_results.tally(db, poll.id).counts == poll_results.tally_from_events(db, poll.id)
     assert poll_results.tally_from_events(db, poll.id) == {
         "healing": 1, "new-life": 0, "acceptance": 1, "open": 2,
@@ -526,7 +526,7 @@ def test_tally_equals_tally_from_events(db):
 
 def test_tally_from_events_notices_a_broken_log(db):
     poll = make(db)
-    polls.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
     db.execute(
         "INSERT INTO vote_events (poll_id, user_id, at, old, new) VALUES (?, ?, 'x', ?, ?)",
         [poll.id, ALICE, '["open"]', '["healing"]'],
@@ -537,8 +537,8 @@ def test_tally_from_events_notices_a_broken_log(db):
 
 def test_export_public_poll_lists_who_voted_what(db):
     poll = make(db, max_choices=2)
-    polls.vote(db, poll.id, ALICE, ["open", "healing"], now=T0)
-    polls.vote(db, poll.id, BOB, ["new-life"], now=T0 + timedelta(minutes=1))
+    votes.vote(db, poll.id, ALICE, ["open", "healing"], now=T0)
+    votes.vote(db, poll.id, BOB, ["new-life"], now=T0 + timedelta(minutes=1))
     rows = poll_results.export_ballots(db, poll.id)
     first, second = "2026-03-01T12:00:00.000000+00:00", "2026-03-01T12:01:00.000000+00:00"
     assert rows == [
@@ -552,7 +552,7 @@ def test_export_anonymous_poll_has_counts_only(db):
     poll = make(db, anonymous=True)
     voters = (987654321012345678, 876543210987654321)
     for user in voters:
-        polls.vote(db, poll.id, user, ["acceptance"], now=T0)
+        votes.vote(db, poll.id, user, ["acceptance"], now=T0)
     rows = poll_results.export_ballots(db, poll.id)
     assert rows == [
         {"option_id": o.id, "label": o.label, "count": 2 if o.id == "acceptance" else 0}
@@ -565,17 +565,17 @@ def test_export_anonymous_poll_has_counts_only(db):
 
 def test_voters_of_a_public_poll_per_option_earliest_first(db):
     poll = make(db, max_choices=2)
-    polls.vote(db, poll.id, BOB, ["open"], now=T0 + timedelta(minutes=1))
-    polls.vote(db, poll.id, ALICE, ["open", "healing"], now=T0)
-    polls.vote(db, poll.id, CAROL, ["healing"], now=T0 + timedelta(minutes=2))
-    polls.retract(db, poll.id, CAROL, now=T0 + timedelta(minutes=3))
+    votes.vote(db, poll.id, BOB, ["open"], now=T0 + timedelta(minutes=1))
+    votes.vote(db, poll.id, ALICE, ["open", "healing"], now=T0)
+    votes.vote(db, poll.id, CAROL, ["healing"], now=T0 + timedelta(minutes=2))
+    votes.retract(db, poll.id, CAROL, now=T0 + timedelta(minutes=3))
     assert poll_results.voters(db, poll.id) == {
         "healing": (ALICE,), "new-life": (), "acceptance": (), "open": (ALICE, BOB)}
 
 
 def test_voters_of_an_anonymous_poll_are_refused_even_to_moderators(db):
     poll = make(db, anonymous=True)
-    polls.vote(db, poll.id, ALICE, ["open"], now=T0)
+    votes.vote(db, poll.id, ALICE, ["open"], now=T0)
     with pytest.raises(NotAllowed, match=f"Poll #{poll.id} is anonymous"):
         poll_results.voters(db, poll.id)
     with pytest.raises(PollNotFound):
@@ -634,11 +634,11 @@ def test_random_operations_keep_log_and_ballots_consistent(db, max_choices, allo
     for action, user, choices in actions:
         try:
             if action == "vote":
-                result = polls.vote(db, poll.id, user, choices, now=T0)
+                result = votes.vote(db, poll.id, user, choices, now=T0)
             elif action == "toggle":
-                result = polls.toggle(db, poll.id, user, choices[0], now=T0)
+                result = votes.toggle(db, poll.id, user, choices[0], now=T0)
             else:
-                result = polls.retract(db, poll.id, user, now=T0)
+                result = votes.retract(db, poll.id, user, now=T0)
         except (InvalidInput, VoteNotChangeable):
             continue
         assert result.old == model.get(user, ())

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot import poll_results, polls
+from bot import poll_results, polls, votes
 from bot.polls import Option
 from bot.store import open_db
 
@@ -38,20 +38,20 @@ def worker(path: Path, poll_id: int, index: int, barrier: threading.Barrier, out
         for user in plan:
             current, seen[user] = expected.get(user, ()), seen[user] + 1
             if user in RACED:  # other threads race on these: only count what happened
-                result = polls.vote(db, poll_id, user, [rng.choice(IDS)])
+                result = votes.vote(db, poll_id, user, [rng.choice(IDS)])
             elif seen[user] <= 2 or rng.random() < 0.5:  # cast, change, then maybe change again
-                result = polls.vote(
+                result = votes.vote(
                     db, poll_id, user, [rng.choice([i for i in IDS if (i,) != current])]
                 )
             else:
-                result = polls.vote(db, poll_id, user, list(current))  # identical: no event
+                result = votes.vote(db, poll_id, user, list(current))  # identical: no event
                 assert result.old == result.new == current
             expected[user] = result.new
             changes += result.old != result.new
             calls += 1
         for user in mine:
             if user not in RACED and user % 10 == 0:
-                result = polls.retract(db, poll_id, user)
+                result = votes.retract(db, poll_id, user)
                 expected[user] = result.new
                 changes += result.old != result.new
                 calls += 1
@@ -91,7 +91,7 @@ def test_500_concurrent_voters_keep_tally_log_and_ballots_consistent(tmp_path: P
     assert max(per_user.values()) == 1
     assert set(ballots) <= set(USERS)
     for user, choices in expected.items():  # users only one thread touched: exact ballot
-        assert polls.ballot(db, poll.id, user) == choices
+        assert votes.ballot(db, poll.id, user) == choices
     assert set(RACED) <= set(ballots)  # raced users always end with one ballot
 
     event_count = db.execute("SELECT count(*) FROM vote_events").fetchone()[0]

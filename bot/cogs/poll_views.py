@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import polls
+from bot import polls, votes
 from bot.cogs.errors import guarded
 from bot.cogs.respond import reply
 
@@ -114,9 +114,9 @@ async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[st
         poll = polls.poll_in_guild(db, poll_id, interaction.guild_id)
         clicked_button = (interaction.data or {}).get("component_type") == 2
         if poll.max_choices > 1 and clicked_button:
-            result = polls.toggle(db, poll_id, interaction.user.id, choices[0])
+            result = votes.toggle(db, poll_id, interaction.user.id, choices[0])
         else:
-            result = polls.vote(db, poll_id, interaction.user.id, choices)
+            result = votes.vote(db, poll_id, interaction.user.id, choices)
     except polls.PollError:
         log.warning("refused vote %r on poll %s by user %s", choices, poll_id, interaction.user.id)
         raise
@@ -140,7 +140,7 @@ async def _retract(interaction: discord.Interaction, poll_id: int) -> None:
     client: BotClient = interaction.client  # type: ignore[assignment]
     try:
         polls.poll_in_guild(client.app.db, poll_id, interaction.guild_id)
-        result = polls.retract(client.app.db, poll_id, interaction.user.id)
+        result = votes.retract(client.app.db, poll_id, interaction.user.id)
     except polls.PollError:
         log.warning("refused retract on poll %s by user %s", poll_id, interaction.user.id)
         raise

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bot import poll_results, polls
+from bot import poll_results, polls, votes
 from bot.cogs.client import BotClient
 from bot.store import open_db, write
 from tests.e2e.conftest import StartBot, stop
@@ -387,7 +387,7 @@ async def test_open_poll_messages_catch_up_after_a_restart(fake: FakeDiscord,
     await stop(first)
     # a vote that was confirmed, but whose tally edit was still waiting when the bot died
     db = open_db(first.app.settings.db_path)
-    polls.vote(db, poll_id, 77, ["gave-car"])
+    votes.vote(db, poll_id, 77, ["gave-car"])
     db.close()
     second = await start_dmc(sync=False)
     second.get_cog("Polls").updater.interval = 0.05
@@ -515,8 +515,8 @@ async def test_voters_of_a_big_poll_fit_in_one_embed(fake: FakeDiscord,
     poll_id = int(re.search(r"Poll #(\d+) ", created["data"]["embeds"][0]["footer"]["text"])[1])
     first_voter = 10**17
     for n in range(600):  # as if clicked: 600 voters on o1 to o24 in turn, one on o25
-        polls.vote(client.app.db, poll_id, first_voter + n, [f"o{n % 24 + 1}"])
-    polls.vote(client.app.db, poll_id, 42, ["o25"])
+        votes.vote(client.app.db, poll_id, first_voter + n, [f"o{n % 24 + 1}"])
+    votes.vote(client.app.db, poll_id, 42, ["o25"])
     shown = await run(fake, "voters", {"poll": poll_id})
     assert shown["type"] == 4, shown  # the fake answers 400 to anything over Discord's limits
     fields = shown["data"]["embeds"][0]["fields"]
@@ -561,7 +561,7 @@ async def test_another_servers_poll_is_unknown_here(fake: FakeDiscord, start_dmc
     here_id, message_id = await start_ending_poll(fake)
     elsewhere = polls.create_ending_poll(client.app.db, film="drive-my-car", creator_id=5,
                                          guild_id=fake.guild_id + 1, channel_id=1)
-    polls.vote(client.app.db, elsewhere.id, 6, ["gave-car"])
+    votes.vote(client.app.db, elsewhere.id, 6, ["gave-car"])
     unknown = f"There is no poll #{elsewhere.id} in this server."
     for command in ("results", "voters", "close", "reopen"):  # as the guild owner: a moderator
         assert ephemeral_text(await run(fake, command, {"poll": elsewhere.id})) == unknown
