@@ -4,42 +4,18 @@
 cmd.Cmd)``); it uses the console's ``app``, ``user_id``, ``is_moderator``, ``say``,
 ``stdin``/``stdout`` and ``interactive``. Domain errors propagate and the console prints
 them as ``! message``.
-
-Entry fields (``kb add``, ``kb edit ID``, ``kb approve ID``)
-------------------------------------------------------------
-At a terminal the console asks field by field. From a script (stdin not a terminal) the
-fields follow the command, one ``field: value`` per line, and an empty line ends them::
-
-    kb add
-    title: Why does Misaki smile at the end?
-    questions: why is misaki smiling | is misaki happy at the end
-    answer: The film does not say.
-      A line starting with two spaces continues the field (the two spaces are dropped;
-      a line of just two spaces is an empty line inside the answer).
-    sources: Golden Globes interview | https://goldenglobes.com/articles/...
-    sources: scene: the epilogue
-    tags: ending, misaki
-    spoiler: yes
-    <empty line>
-
-Fields: ``id`` (default: a slug of the title), ``title``, ``questions`` (``|``
-separated; repeat the line for more), ``answer``, ``sources`` (one per line: ``Title |
-https://link``, a bare link, or ``scene: ...``), ``tags``, ``spoiler`` (yes/no),
-``related``, ``aliases``. For ``kb edit`` and ``kb approve`` fields not given keep their
-current value (an empty ``related:`` clears it). A line that is not ``field: value`` also
-ends the fields and runs as the next command.
+The way entry fields are typed or scripted is described in ``bot.console_forms``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any
 
 from bot import suggestions
 from bot.app import App
 from bot.audit import AuditRecord, audit_log
+from bot.console_forms import EntryForm
 from bot.curation import (
     EntryRow,
     UnansweredQuestion,
@@ -54,19 +30,11 @@ from bot.curation import (
 )
 from bot.errors import InvalidInput
 from bot.exchange import export_entries, import_entries, reload_knowledge
-from bot.forms import entry_data_from_form, form_defaults
+from bot.forms import form_defaults
 from bot.knowledge import Entry
 from bot.moderators import Actor
 from bot.suggestions import Suggestion
 from bot.yamlout import dump_entry
-
-FIELDS = ("id", "title", "questions", "answer", "sources", "tags", "spoiler", "related",
-          "aliases")
-_FIELD_NAMES = {**{f: f for f in FIELDS}, "question": "questions", "source": "sources",
-                "tag": "tags", "alias": "aliases"}
-_FIELD_LINE = re.compile(r"^([a-z]+)\s*:(.*)$")
-_YES = {"y", "yes", "true", "1", "on"}
-_NO = {"n", "no", "false", "0", "off", ""}
 
 KB_HELP = """kb - curate the knowledge base (writes need a moderator):
   kb add                      new entry (fields asked, or read from the next lines)
@@ -137,18 +105,13 @@ def format_suggestion(s: Suggestion) -> str:
 # ---------------------------------------------------------------- the mixin
 
 
-class KbCommands:
-    """``kb SUBCOMMAND ...`` for the console (see the module docstring for the input format)."""
+class KbCommands(EntryForm):
+    """``kb SUBCOMMAND ...`` for the console (entry fields are read by ``EntryForm``)."""
 
     # provided by bot.console.Console (annotations only: the mixin must not shadow them)
     app: App
     user_id: int
     is_moderator: bool
-    interactive: bool
-    use_rawinput: bool
-    stdin: IO[str]
-    stdout: IO[str]
-    cmdqueue: list[str]
     say: Callable[[str], None]
 
     def do_kb(self, arg: str) -> bool:
@@ -263,119 +226,6 @@ class KbCommands:
 
     def _kb_reload(self, arg: str) -> None:
         self.say(reload_knowledge(self.app, self._actor))
-
-    # ------------------------------------------------------------ reading fields
-
-    def _entry_data(self, defaults: Mapping[str, str], *, spoiler: bool,
-                    entry_id: str | None = None) -> dict[str, Any]:
-        """Fields from the user (asked, or read from the next lines) as entry data."""
-        given = self._ask_fields(defaults) if self.interactive else self._read_fields()
-        text = {**defaults, **given}
-        if "spoiler" in given:
-            answer = given["spoiler"].strip().lower()
-            if answer not in _YES | _NO:
-                raise InvalidInput(f"spoiler must be yes or no, got '{given['spoiler']}'")
-            spoiler = answer in _YES
-        data = entry_data_from_form(
-            text.get("title", ""), text.get("questions", ""), text.get("answer", ""),
-            text.get("sources", ""), text.get("tags", ""),
-            id=given.get("id") or entry_id or defaults.get("id"), spoiler=spoiler,
-            related_text=text.get("related", ""), aliases_text=text.get("aliases", ""))
-        for key in ("related", "aliases"):
-            if key in given and not given[key].strip():
-                data[key] = []  # an explicit empty field clears it
-        return data
-
-    def _read_fields(self) -> dict[str, str]:
-        """``field: value`` lines up to an empty line (see the module docstring)."""
-        values: dict[str, list[str]] = {}
-        unknown: list[str] = []
-        last: str | None = None
-        while True:
-            line = self.stdin.readline()
-            if not line:
-                break
-            line = line.rstrip("\r\n")
-            if last is not None and line.startswith(("  ", "\t")):
-                cut = 1 if line.startswith("\t") else 2
-                values[last][-1] += "\n" + line[cut:]
-                continue
-            if not line.strip():
-                break
-            match = _FIELD_LINE.match(line)
-            if not match:
-                self.cmdqueue.insert(0, line)  # not a field: it is the next command
-                break
-            name = _FIELD_NAMES.get(match[1])
-            if name is None:
-                unknown.append(match[1])
-                last = None
-                continue
-            value = match[2].strip()
-            if name == "questions":
-                value = "\n".join(q.strip() for q in value.split("|"))
-            values.setdefault(name, []).append(value)
-            last = name
-        if unknown:
-            raise InvalidInput(f"unknown field(s) {', '.join(unknown)}; "
-                               f"the fields are {', '.join(FIELDS)}")
-        join = {"title": " ", "id": " ", "spoiler": " ", "tags": ", ", "related": ", ",
-                "aliases": ", "}
-        return {k: join.get(k, "\n").join(v) for k, v in values.items()}
-
-    def _ask_fields(self, defaults: Mapping[str, str]) -> dict[str, str]:
-        """Ask field by field at a terminal; an empty answer keeps the default."""
-        given: dict[str, str] = {}
-
-        def keep(name: str) -> str:
-            current = defaults.get(name, "")
-            return f" [{current.splitlines()[0][:40]}...]" if "\n" in current else (
-                f" [{current[:60]}]" if current else "")
-
-        def one(name: str, prompt: str) -> None:
-            value = self._prompt(f"{prompt}{keep(name)}: ")
-            if value is None:
-                raise InvalidInput("cancelled")
-            if value.strip():
-                given[name] = value.strip()
-
-        def many(name: str, prompt: str, end: str = "") -> None:
-            if defaults.get(name):
-                prompt += " (just that keeps the current text)" if end else \
-                    " (an empty line at once keeps the current ones)"
-            self.say(prompt)
-            lines: list[str] = []
-            while True:
-                value = self._prompt("  > ")
-                if value is None:
-                    raise InvalidInput("cancelled")
-                if (value.strip() == end) if end else not value.strip():
-                    break
-                lines.append(value)
-            if any(line.strip() for line in lines):
-                given[name] = "\n".join(lines)
-
-        one("title", "title")
-        many("questions", "questions people ask, one per line; an empty line ends them")
-        many("answer", "answer (markdown); a line with only '.' ends it", end=".")
-        many("sources", "sources, one per line: 'Title | https://link', a bare link or "
-                        "'scene: ...'; an empty line ends them")
-        one("tags", "tags, comma separated")
-        one("spoiler", "about the last act (spoiler)? yes/no")
-        if "id" not in defaults:
-            one("id", "id (empty: made from the title)")
-        return given
-
-    def _prompt(self, text: str) -> str | None:
-        if self.use_rawinput:
-            try:
-                return input(text)
-            except EOFError:
-                return None
-        self.stdout.write(text)
-        self.stdout.flush()
-        line = self.stdin.readline()
-        return line.rstrip("\r\n") if line else None
 
 
 def _need(arg: str, usage: str) -> str:
