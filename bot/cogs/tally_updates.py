@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import discord
@@ -30,6 +31,9 @@ class TallyUpdater:
         self.interval = interval
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._last_edit: dict[int, float] = {}
+        # One edit at a time per poll, each reading the database when its turn comes, so a
+        # slow "closed" edit can never land after the "open again" one that followed it.
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def changed(self, poll_id: int) -> None:
         """A vote changed the tally: schedule one edit unless one is already waiting."""
@@ -56,6 +60,10 @@ class TallyUpdater:
         await self._edit(poll_id)
 
     async def _edit(self, poll_id: int) -> None:
+        async with self._locks[poll_id]:
+            await self._edit_now(poll_id)
+
+    async def _edit_now(self, poll_id: int) -> None:
         db = self.bot.app.db
         poll = polls.get_poll(db, poll_id)
         if poll.channel_id is None or poll.message_id is None:

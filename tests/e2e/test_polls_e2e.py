@@ -340,6 +340,24 @@ async def test_moderator_closes_and_only_moderators_reopen(fake: FakeDiscord, st
     assert ballots(client, poll_id) == {int(creator["id"]): ["gave-car"]}
 
 
+async def test_a_slow_close_edit_never_lands_after_the_reopen_edit(
+        fake: FakeDiscord, start_dmc: StartBot) -> None:
+    await start_dmc()
+    poll_id, message_id = await start_ending_poll(fake)
+    await fake.settle()
+    fake.slow_down("PATCH", rf"/messages/{message_id}$", 0.3)  # the "closed" edit is slow
+    closed = await run(fake, "close", {"poll": poll_id})
+    assert ephemeral_text(closed).startswith(f"Poll #{poll_id} is closed")
+    opened = await run(fake, "reopen", {"poll": poll_id})
+    assert ephemeral_text(opened) == f"Poll #{poll_id} is open again."
+    await fake.wait_until(lambda: len(edits_of(fake, message_id)) >= 2, timeout=3,
+                          what="both edits")
+    await fake.settle()
+    assert status(fake.messages[message_id]) == "Open"  # the message agrees with the database
+    assert custom_ids(fake.messages[message_id]) == [f"poll:{poll_id}:new-life",
+                                                     f"poll:{poll_id}:gave-car"]
+
+
 async def test_deadline_that_passed_while_down_closes_on_startup(
         fake: FakeDiscord, start_dmc: StartBot, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="bot.cogs.polls")

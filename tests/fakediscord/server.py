@@ -176,6 +176,7 @@ class FakeDiscord:
         self._modals: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._changed = asyncio.Event()
         self._inflight, self._last_request_end = 0, 0.0
+        self._slow: list[list[Any]] = []  # [method, path pattern, seconds, calls left]
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.channel_id = self.add_channel("general")
@@ -660,9 +661,19 @@ class FakeDiscord:
             self._inflight -= 1
             self._last_request_end = time.monotonic()
 
+    def slow_down(self, method: str, path: str, seconds: float, calls: int = 1) -> None:
+        """Hold the next `calls` requests matching `method` and the `path` regex for `seconds`
+        before handling them, so a test can make a slow request finish after a later one."""
+        self._slow.append([method, re.compile(path), seconds, calls])
+
     async def _rest_inner(self, request: web.Request) -> web.StreamResponse:
         """Route and record one call (see _rest)."""
         path, method = request.match_info["path"], request.method
+        for rule in self._slow:
+            if rule[3] > 0 and rule[0] == method and rule[1].search(path):
+                rule[3] -= 1
+                await asyncio.sleep(rule[2])
+                break
         body, files = await self._parse_body(request)
         query = dict(request.query)
         record = RecordedRequest(method, path, body, 0, time.monotonic(), query, files)
