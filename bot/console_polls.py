@@ -50,12 +50,12 @@ class PollCommands:
         elif sub == "results":
             self.say(render_tally(poll_results.tally(db, self._poll_id(rest))))
         elif sub == "voters":
-            picked = poll_results.voters(db, self._poll_id(rest))
-            lines = []
-            for option, users in picked.items():
-                names = ", ".join(self.names.get(u, f"user {u}") for u in users)
-                lines.append(f"{option}: {names or 'nobody yet'}")
-            self.say("\n".join(lines))
+            poll = polls.get_poll(db, self._poll_id(rest))
+            picked = poll_results.voters(db, poll.id)
+            lines = [f"{poll.option(option).label}: "
+                     + ", ".join(self.names.get(u, f"user {u}") for u in users)
+                     for option, users in picked.items() if users]
+            self.say("\n".join(lines) or f"Nobody has voted in poll #{poll.id} yet.")
         elif sub == "close":
             poll = polls.close(db, self._poll_id(rest), self.user_id,
                                is_moderator=self.is_moderator)

@@ -32,9 +32,11 @@ def test_console_poll_session(app: App) -> None:
 
 
 def test_console_shows_voters_of_public_polls_only(app: App) -> None:
-    out = console(app, "poll ending\nas alice\nvote 2\nas bob\nvote 2\npoll voters\n"
-                       "as you mod\npoll create Which car? | Saab | Volvo\n")
-    assert "new-life: nobody yet\ngave-car: alice, bob" in out
+    out = console(app, "poll ending\npoll voters\nas alice\nvote 2\nas bob\nvote 2\n"
+                       "poll voters\nas you mod\npoll create Which car? | Saab | Volvo\n")
+    assert "Nobody has voted in poll #1 yet." in out
+    assert ("bob voted for: Kafuku gave Misaki the Saab\n"
+            "Kafuku gave Misaki the Saab: alice, bob\n") in out
     app.db["polls"].update(2, {"anonymous": 1})
     out = console(app, "vote 1\npoll voters 2\n")
     assert "! Poll #2 is anonymous: nobody can see who voted for what." in out
