@@ -19,6 +19,7 @@ from bot.guilds import set_shows_spoilers, shows_spoilers
 
 RATE, PER = 4, 30.0  # questions per user per 30 seconds
 QUESTION_MAX = 1000
+AUTOCOMPLETE_MAX = 5  # suggested questions while typing /ask
 ANSWER_MENU = "Answer with the bot"  # a message's Apps menu (at most 32 characters)
 
 
@@ -82,6 +83,21 @@ class Ask(commands.Cog):
         kwargs = self._answer(question, source, interaction.channel, interaction.guild_id, None)
         kwargs["embed"].set_author(name=clip("Q: " + question, 256), url=message.jump_url)
         await reply(interaction, **kwargs)
+
+    @ask_command.autocomplete("question")
+    async def question_autocomplete(self, interaction: discord.Interaction, current: str
+                                    ) -> list[app_commands.Choice[str]]:
+        """Questions the knowledge base answers, as the user types (they may type their own).
+
+        Last-act titles are only offered where answers show spoilers plainly: a suggestion
+        can't hide behind spoiler bars.
+        """
+        if len(current.strip()) < 3:
+            return []
+        show = self.show_spoilers(interaction.channel, interaction.guild_id, None)
+        hits = self.bot.app.index.search(current[:QUESTION_MAX], limit=10)
+        return [app_commands.Choice(name=clip(h.title, 100), value=clip(h.title, 100))
+                for h in hits if show or not h.spoiler][:AUTOCOMPLETE_MAX]
 
     @app_commands.command(name="spoilers",
                           description="Show last-act answers plainly in this server, or hide them")

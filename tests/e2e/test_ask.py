@@ -122,6 +122,29 @@ async def test_message_menu_answers_someone_elses_question_in_the_channel(
     assert len(list(client.app.db["question_log"].rows)) == len(rows)
 
 
+async def test_typing_a_question_suggests_answered_ones_without_spoilers(
+        fake: FakeDiscord, start_dmc: StartBot) -> None:
+    client = await start_dmc()
+
+    async def suggestions(typed: str, channel_id: int | None = None) -> list[str]:
+        handle = await fake.autocomplete("ask", {"question": typed}, "question",
+                                         channel_id=channel_id)
+        response = await handle.wait_response(timeout=3)
+        assert response["type"] == 8
+        assert all(c["name"] == c["value"] for c in response["data"]["choices"])
+        return [c["name"] for c in response["data"]["choices"]]
+
+    assert await suggestions("why does kafuku need a driver") == [
+        "Why does Kafuku need a driver?"]
+    assert await suggestions("why is misaki in korea") == []  # a last-act title: not here
+    spoilers = fake.add_channel("ending-spoilers")
+    shown = await suggestions("why is misaki in korea", spoilers)
+    assert shown[0] == "Why is Misaki in South Korea at the end?"  # best match first
+    assert await suggestions("wh") == []
+    assert await suggestions("@everyone \"NEAR(\" OR *") == []
+    assert client.app.db["question_log"].count == 0  # typing is not asking
+
+
 async def test_everyone_in_a_slash_question_does_not_ping(fake: FakeDiscord,
                                                           start_dmc: StartBot) -> None:
     await start_dmc()
