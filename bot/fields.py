@@ -60,19 +60,23 @@ class Fields:
                            f"'{key}' must be a slug of a-z, 0-9 and single hyphens, got '{value}'")
         return value
 
-    def texts(self, key: str, limit: int, *, most: int, required: bool = True,
-              pattern: re.Pattern[str] | None = None, what: str = "") -> tuple[str, ...]:
+    def items(self, key: str, *, most: int, required: bool = True) -> list[Any]:
+        """The list under ``key`` (empty when missing or not a list), at most ``most`` long."""
         if self.missing(key, required):
-            return ()
+            return []
         items = self.data[key]
         if not isinstance(items, list):
             self.doc.error((*self.where, key), f"'{key}' must be a list")
-            return ()
+            return []
         if len(items) > most:
             self.doc.error((*self.where, key),
                            f"'{key}' has {len(items)} items; the limit is {most}")
+        return items
+
+    def texts(self, key: str, limit: int, *, most: int, required: bool = True,
+              pattern: re.Pattern[str] | None = None, what: str = "") -> tuple[str, ...]:
         out = []
-        for i, item in enumerate(items):
+        for i, item in enumerate(self.items(key, most=most, required=required)):
             at = (*self.where, key, i)
             if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
                 self.doc.error(at, f"'{key}' item {i + 1} must be non-empty text")

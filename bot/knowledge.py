@@ -113,16 +113,8 @@ INTERPRETATION_KEYS = ("id", "label", "summary", "sources")
 
 def parse_sources(f: Fields, key: str = "sources") -> tuple[Source, ...]:
     """A list of ``{title, url}`` links or ``{scene}`` references, at most ten."""
-    if f.missing(key, True):
-        return ()
-    items = f.data[key]
-    if not isinstance(items, list):
-        f.doc.error((*f.where, key), f"'{key}' must be a list")
-        return ()
-    if len(items) > 10:
-        f.doc.error((*f.where, key), f"'{key}' has {len(items)} items; the limit is 10")
     out = []
-    for i, item in enumerate(items):
+    for i, item in enumerate(f.items(key, most=10)):
         at = (*f.where, key, i)
         if isinstance(item, dict) and "scene" in item:
             scene = Fields(f.doc, item, at, ("scene",))
