@@ -7,13 +7,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from bot.app import App, open_app
 from bot.config import Settings
+from bot.store import open_db
 
 DATA = Path(__file__).parent / "data"
 SMALL_PACK = DATA / "pack"
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    """Where a test's database file goes."""
+    return tmp_path / "bot.db"
+
+
+@pytest.fixture
+def db(path: Path) -> Iterator[Database]:
+    """A migrated SQLite database (the store's schema, no knowledge loaded)."""
+    database = open_db(path)
+    yield database
+    database.close()
 
 
 @pytest.fixture
