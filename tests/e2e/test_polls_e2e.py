@@ -104,19 +104,6 @@ def edits_of(fake: FakeDiscord, message_id: int) -> list:
     return fake.find_requests("PATCH", rf"/channels/\d+/messages/{message_id}$")
 
 
-async def press(fake: FakeDiscord, custom_id: str, message: dict,
-                user: dict | None = None) -> InteractionHandle:
-    """Press a button on `message` (any copy of it), without settling first.
-
-    `fake.click` only presses components on the message's current state and settles first;
-    this sends what a stale client (an old copy of the message) or a forger could send, and
-    lets a burst of clicks run concurrently. The fake has no public hook for that, so this
-    uses its `_interact` (which registers the handle so the callback is accepted).
-    """
-    data = {"custom_id": custom_id, "component_type": 2}
-    return await fake._interact(3, data, user, int(message["channel_id"]), message)
-
-
 def forged_message(message: dict, custom_id: str) -> dict:
     """A copy of the poll message whose only button carries `custom_id`."""
     forged = copy.deepcopy(message)
@@ -237,7 +224,7 @@ async def test_a_deleted_poll_message_is_no_longer_edited(
                           timeout=3, what="the tally edit")
     stale = copy.deepcopy(fake.messages[message_id])
     await fake.delete_message(message_id)  # a moderator removes the poll message
-    late = await press(fake, f"poll:{poll_id}:new-life", stale, user=bob)
+    late = await fake.press(f"poll:{poll_id}:new-life", stale, user=bob)
     assert ephemeral_text(await late.wait_response(timeout=3)) == f"You voted for **{NEW_LIFE}**."
     await fake.wait_until(lambda: any(r.status == 404 for r in edits_of(fake, message_id)),
                           timeout=3, what="an edit of the deleted message")
@@ -246,7 +233,7 @@ async def test_a_deleted_poll_message_is_no_longer_edited(
     assert any(f"message of poll {poll_id} is gone" in r.getMessage() for r in caplog.records)
     await fake.settle()
     tries = len(edits_of(fake, message_id))
-    again = await press(fake, f"poll:{poll_id}:gave-car", stale, user=bob)
+    again = await fake.press(f"poll:{poll_id}:gave-car", stale, user=bob)
     await again.wait_response(timeout=3)
     await asyncio.sleep(0.2)
     await fake.settle()
@@ -288,7 +275,7 @@ async def test_close_by_creator_refuses_others_and_stale_buttons(fake: FakeDisco
     poll = polls.get_poll(client.app.db, poll_id)
     assert poll.status == "closed" and poll.closed_by == int(creator["id"])
 
-    late = await press(fake, f"poll:{poll_id}:gave-car", stale, user=other)
+    late = await fake.press(f"poll:{poll_id}:gave-car", stale, user=other)
     assert ephemeral_text(await late.wait_response(timeout=3)) == (
         f"Poll #{poll_id} is closed, so it no longer accepts votes.")
     assert ballots(client, poll_id) == {int(other["id"]): ["new-life"]}
@@ -391,7 +378,7 @@ async def test_deadline_that_passed_while_down_closes_on_startup(
     assert poll.status == "closed" and poll.closed_at == poll.deadline
     assert any(f"poll {poll_id} closed at its deadline" in r.getMessage()
                for r in caplog.records)
-    late = await press(fake, f"poll:{poll_id}:new-life", vote.payload["message"],
+    late = await fake.press(f"poll:{poll_id}:new-life", vote.payload["message"],
                        user=fake.make_user(name="late"))
     assert ephemeral_text(await late.wait_response(timeout=3)) == (
         f"Poll #{poll_id} is closed, so it no longer accepts votes.")
@@ -438,7 +425,7 @@ async def test_forged_and_stale_custom_ids_are_refused_logged_and_write_nothing(
     ]
     for message, custom_id, refusal in cases:
         caplog.clear()
-        handle = await press(fake, custom_id, message, user=forger)
+        handle = await fake.press(custom_id, message, user=forger)
         assert ephemeral_text(await handle.wait_response(timeout=3)).startswith(refusal)
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert any("refused vote" in w and str(forger["id"]) in w for w in warnings), warnings
@@ -584,7 +571,7 @@ async def test_another_servers_poll_is_unknown_here(fake: FakeDiscord, start_dmc
     for command in ("results", "voters", "close", "reopen"):  # as the guild owner: a moderator
         assert ephemeral_text(await run(fake, command, {"poll": elsewhere.id})) == unknown
     custom_id = f"poll:{elsewhere.id}:new-life"
-    forged = await press(fake, custom_id, forged_message(fake.messages[message_id], custom_id))
+    forged = await fake.press(custom_id, forged_message(fake.messages[message_id], custom_id))
     assert ephemeral_text(await forged.wait_response(timeout=3)) == unknown
     assert any("refused vote" in r.getMessage() for r in caplog.records)
     other = polls.get_poll(client.app.db, elsewhere.id)
@@ -608,7 +595,7 @@ async def test_a_burst_of_500_votes_gets_coalesced_tally_edits(fake: FakeDiscord
     handles: list[InteractionHandle] = []
     for first in range(0, voters, batch):
         group = users[first:first + batch]
-        sent = await asyncio.gather(*(press(fake, f"poll:{poll_id}:{picks[int(u['id'])]}",
+        sent = await asyncio.gather(*(fake.press(f"poll:{poll_id}:{picks[int(u['id'])]}",
                                             message, user=u) for u in group))
         await asyncio.gather(*(h.wait_response(timeout=5) for h in sent))
         handles += sent
@@ -665,7 +652,7 @@ async def test_poll_messages_and_responses_never_ping(fake: FakeDiscord,
                                    ("list", None, fan),
                                    ("create", {"question": "@everyone", "options": "a | b"}, fan)]:
         await run(fake, command, options, user)
-    forged = await press(fake, "poll:999:x", forged_message(message, "poll:999:x"), user=fan)
+    forged = await fake.press("poll:999:x", forged_message(message, "poll:999:x"), user=fan)
     await forged.wait_response(timeout=3)
     await fake.wait_until(lambda: status(fake.messages[message_id]) == "Open", timeout=3,
                           what="the reopened poll message")

@@ -614,6 +614,17 @@ class FakeDiscord:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(3, data, user, int(msg["channel_id"]), msg)
 
+    async def press(self, custom_id: str, message: dict[str, Any],
+                    user: UserRef = None) -> InteractionHandle:
+        """A button press sent from any copy of `message`, without settling first.
+
+        `click` presses what the message shows now, as a careful user would. This sends what
+        a stale client (an old copy of the message) or a forger could send, and lets a burst
+        of presses run concurrently.
+        """
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(3, data, user, int(message["channel_id"]), message)
+
     async def select(self, custom_id: str, values: list[str], message_id: int,
                      user: UserRef = None) -> InteractionHandle:
         """A user picks values in a select menu on a message."""
