@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -70,3 +73,55 @@ async def test_sharded_run_connects(fake: FakeDiscord, tmp_path: Path, pack: Pat
     assert proc.returncode == 0
 
 
+
+
+async def test_votes_confirmed_before_kill_9_survive_the_restart(
+        fake: FakeDiscord, tmp_path: Path, pack: Path) -> None:
+    """The whole bot process is killed mid-burst; every vote it had confirmed is still there."""
+    proc = await spawn(fake, tmp_path, pack, "--sync")
+    try:
+        await fake.wait_ready(timeout=30)
+        await fake.wait_until(lambda: bool(fake.commands), timeout=30, what="command sync")
+        start = await fake.slash("poll", None, subcommand="ending")
+        await start.wait_response(timeout=5)
+        await fake.wait_until(lambda: start.original is not None, timeout=5, what="the poll")
+        message = start.original
+        poll_id = int(re.match(r"Poll #(\d+) ", message["embeds"][0]["footer"]["text"])[1])
+        options = ("new-life", "gave-car")
+        presses = [await fake.press(f"poll:{poll_id}:{options[n % 2]}", message,
+                                    fake.make_user(name=f"voter{n}")) for n in range(300)]
+        await fake.wait_until(lambda: sum(h.response is not None for h in presses) >= 30,
+                              timeout=20, what="30 confirmed votes")
+    finally:
+        proc.kill()  # SIGKILL: no shutdown, no flush
+        await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == -signal.SIGKILL
+    confirmed = {int(h.payload["member"]["user"]["id"]): h.payload["data"]["custom_id"]
+                 for h in presses
+                 if h.response and h.response["data"]["content"].startswith("You voted for")}
+    assert len(confirmed) >= 30
+
+    with sqlite3.connect(tmp_path / "proc.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        stored = {user: json.loads(choices) for user, choices in conn.execute(
+            "SELECT user_id, choices FROM ballots WHERE poll_id = ?", [poll_id])}
+        events = conn.execute("SELECT count(*) FROM vote_events WHERE poll_id = ?",
+                              [poll_id]).fetchone()[0]
+    for user, custom_id in confirmed.items():  # every confirmed vote is stored
+        assert stored.get(user) == [custom_id.rsplit(":", 1)[1]], user
+    assert events == len(stored)  # one event per ballot: nothing counted twice
+
+    again = await spawn(fake, tmp_path, pack)
+    try:
+        await fake.wait_ready(timeout=30, identifies=2)
+        voters = f"· {len(stored)} voter"
+        await fake.wait_until(  # the poll message catches up with what was stored
+            lambda: voters in fake.messages[int(message["id"])]["embeds"][0]["footer"]["text"],
+            timeout=15, what="the poll message after the restart")
+        late = await fake.press(f"poll:{poll_id}:gave-car", message, fake.make_user(name="late"))
+        response = await late.wait_response(timeout=5)
+        assert response["data"]["content"].startswith("You voted for")
+    finally:
+        again.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(again.communicate(), 20)
+    assert again.returncode == 0
