@@ -125,3 +125,39 @@ async def test_votes_confirmed_before_kill_9_survive_the_restart(
         again.send_signal(signal.SIGTERM)
         await asyncio.wait_for(again.communicate(), 20)
     assert again.returncode == 0
+
+
+async def test_an_entry_confirmed_before_kill_9_survives_the_restart(
+        fake: FakeDiscord, tmp_path: Path, pack: Path) -> None:
+    proc = await spawn(fake, tmp_path, pack, "--sync")
+    try:
+        await fake.wait_ready(timeout=30)
+        await fake.wait_until(lambda: bool(fake.commands), timeout=30, what="command sync")
+        form = await (await fake.slash("kb", {}, subcommand="add")).wait_response(timeout=5)
+        assert form["type"] == 9, form  # the guild owner is a moderator: the modal opens
+        typed = {"title": "Does Misaki smile at the end?",
+                 "questions": "does misaki smile in the supermarket",
+                 "answer": "She does, briefly; the film never says why.",
+                 "sources": "scene: The epilogue", "tags": "ending, misaki"}
+        values = {c["custom_id"]: typed.get(c["custom_id"], c.get("value") or "")
+                  for row in form["data"]["components"] for c in row["components"]}
+        done = await fake.submit_modal(form["data"]["custom_id"], values)
+        assert (await done.wait_response(timeout=5))["data"]["content"].startswith("Added")
+    finally:
+        proc.kill()
+        await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == -signal.SIGKILL
+
+    again = await spawn(fake, tmp_path, pack)
+    try:
+        await fake.wait_ready(timeout=30, identifies=2)
+        handle = await fake.slash("ask", {"question": "does misaki smile in the supermarket",
+                                          "spoilers": True})
+        answer = (await handle.wait_response(timeout=5))["data"]["embeds"][0]
+        assert answer["title"] == "Does Misaki smile at the end?"
+    finally:
+        again.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(again.communicate(), 20)
+    with sqlite3.connect(tmp_path / "proc.db") as conn:
+        assert conn.execute("SELECT action, entry_id FROM audit_log").fetchall() == [
+            ("add", "does-misaki-smile-at-the-end")]
