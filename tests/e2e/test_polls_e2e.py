@@ -327,6 +327,24 @@ async def test_moderator_closes_and_only_moderators_reopen(fake: FakeDiscord, st
     assert ballots(client, poll_id) == {int(creator["id"]): ["gave-car"]}
 
 
+async def test_a_rate_limited_tally_edit_is_retried_and_shows_the_latest_votes(
+        fake: FakeDiscord, start_dmc: StartBot, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="discord.http")
+    client = await start_dmc()
+    client.get_cog("Polls").updater.interval = 0.05
+    poll_id, message_id = await start_ending_poll(fake)
+    fake.rate_limit("PATCH", rf"/messages/{message_id}$", retry_after=0.3)
+    voters = [fake.make_user(name=f"v{n}") for n in range(5)]
+    for user in voters:  # votes keep being confirmed while the edit waits out the 429
+        vote = await fake.click(f"poll:{poll_id}:gave-car", message_id, user=user)
+        assert ephemeral_text(await vote.wait_response(timeout=3)).startswith("You voted")
+    await fake.wait_until(lambda: "(5)" in embed(fake.messages[message_id])["description"],
+                          timeout=5, what="the tally edit after the 429")
+    statuses = [r.status for r in edits_of(fake, message_id)]
+    assert statuses[0] == 429 and statuses[-1] == 200
+    assert any("rate limited" in r.getMessage() for r in caplog.records)
+
+
 async def test_a_slow_close_edit_never_lands_after_the_reopen_edit(
         fake: FakeDiscord, start_dmc: StartBot) -> None:
     await start_dmc()

@@ -177,6 +177,7 @@ class FakeDiscord:
         self._changed = asyncio.Event()
         self._inflight, self._last_request_end = 0, 0.0
         self._slow: list[list[Any]] = []  # [method, path pattern, seconds, calls left]
+        self._limited: list[list[Any]] = []  # [method, path pattern, retry_after, calls left]
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.channel_id = self.add_channel("general")
@@ -677,17 +678,39 @@ class FakeDiscord:
         before handling them, so a test can make a slow request finish after a later one."""
         self._slow.append([method, re.compile(path), seconds, calls])
 
+    def rate_limit(self, method: str, path: str, retry_after: float, calls: int = 1) -> None:
+        """Answer the next `calls` requests matching `method` and the `path` regex with 429 Too
+        Many Requests, as Discord does (a JSON body with retry_after, and a Via header)."""
+        self._limited.append([method, re.compile(path), retry_after, calls])
+
+    @staticmethod
+    def _take(rules: list[list[Any]], method: str, path: str) -> list[Any] | None:
+        """The first rule for this request with calls left (using one up), if any."""
+        for rule in rules:
+            if rule[3] > 0 and rule[0] == method and rule[1].search(path):
+                rule[3] -= 1
+                return rule
+        return None
+
     async def _rest_inner(self, request: web.Request) -> web.StreamResponse:
         """Route and record one call (see _rest)."""
         path, method = request.match_info["path"], request.method
-        for rule in self._slow:
-            if rule[3] > 0 and rule[0] == method and rule[1].search(path):
-                rule[3] -= 1
-                await asyncio.sleep(rule[2])
-                break
+        slow = self._take(self._slow, method, path)
+        if slow is not None:
+            await asyncio.sleep(slow[2])
         body, files = await self._parse_body(request)
         query = dict(request.query)
         record = RecordedRequest(method, path, body, 0, time.monotonic(), query, files)
+        limited = self._take(self._limited, method, path)
+        if limited is not None:
+            data = {"message": "You are being rate limited.", "retry_after": limited[2],
+                    "global": False}
+            record.status, record.response = 429, data
+            self.requests.append(record)
+            self._bump()
+            return web.Response(status=429, body=json.dumps(data).encode(), headers={
+                "Content-Type": "application/json", "Via": "1.1 google",
+                "Retry-After": str(limited[2]), "X-RateLimit-Scope": "user"})
         status, data = 404, {"code": 0, "message": "404: Not Found"}
         try:
             for methods, pattern, handler in self._routes:
