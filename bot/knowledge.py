@@ -223,9 +223,12 @@ def pack_files(root: Path) -> Iterator[Path]:
 def content_hash(root: Path) -> str:
     """Hash of every pack file's name and bytes: the index is rebuilt only when it changes."""
     digest = hashlib.sha256()
+    root = Path(root).resolve()  # absolute, so no "." is folded away by the joins below
+    cut = len(str(root)) + 1  # pack_files() joins onto root: the rest is the relative name
     for path in pack_files(root):
-        digest.update(str(path.relative_to(root)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(str(path)[cut:].encode() + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
     return digest.hexdigest()
 
 

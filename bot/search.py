@@ -87,10 +87,16 @@ class SearchIndex:
             self.db["films"].insert_all(
                 {"id": f.id, "data": json.dumps(_film_dict(f), ensure_ascii=False)} for f in films
             )
-            rows = [_row(e, "moderator" if e.id in moderated else "yaml") for e in entries]
+            rows, df, key_df = [], Counter[str](), Counter[str]()
+            for entry in entries:
+                row, key, answer = _row_and_terms(
+                    entry, "moderator" if entry.id in moderated else "yaml")
+                rows.append(row)
+                key_df.update(key)
+                df.update(key | answer)
             self.db["entries"].insert_all(rows, batch_size=500)
             self.db["entries"].rebuild_fts()  # one bulk pass beats indexing row by row
-            self._add_vocab(rows, +1)
+            self._write_vocab(df, key_df, +1)
         self.refresh()
 
     def upsert(self, entry: Entry, origin: str = "moderator") -> None:
@@ -131,6 +137,10 @@ class SearchIndex:
             key = set(row["key_terms"].split())
             key_df.update(key)
             df.update(key | set(row["answer_terms"].split()))
+        self._write_vocab(df, key_df, sign)
+
+    def _write_vocab(self, df: Counter[str], key_df: Counter[str], sign: int) -> None:
+        """Add (or with sign -1, take away) document counts per term."""
         self.db.conn.executemany(
             "INSERT INTO vocab (term, df, key_df) VALUES (?, ?, ?) "
             "ON CONFLICT(term) DO UPDATE "
@@ -293,7 +303,13 @@ def _coverage(query_terms: list[_Term], key: set[str], answer: set[str]) -> floa
 
 
 def _row(entry: Entry, origin: str) -> dict:
+    return _row_and_terms(entry, origin)[0]
+
+
+def _row_and_terms(entry: Entry, origin: str) -> tuple[dict, set[str], set[str]]:
+    """The entries row, and the stemmed terms of its key fields and of its answer."""
     key_text = "\n".join([entry.title, *entry.questions, *entry.aliases, " ".join(entry.tags)])
+    key, answer = terms(key_text), terms(entry.answer)
     return {
         "id": entry.id,
         "film": entry.film,
@@ -306,9 +322,9 @@ def _row(entry: Entry, origin: str) -> dict:
         "related": dumps(list(entry.related)),
         "spoiler": int(entry.spoiler),
         "origin": origin,
-        "key_terms": " ".join(sorted(terms(key_text))),
-        "answer_terms": " ".join(sorted(terms(entry.answer))),
-    }
+        "key_terms": " ".join(sorted(key)),
+        "answer_terms": " ".join(sorted(answer)),
+    }, key, answer
 
 
 def _entry(row: dict) -> Entry:

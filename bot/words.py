@@ -56,9 +56,19 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
+_STEMS: dict[str, str] = {}  # word → stem for terms(): a knowledge base repeats most words
+_STEMS_MAX = 500_000  # forget them all past this, rather than grow without bound
+
+
 def terms(text: str) -> set[str]:
     """Stemmed content terms of ``text`` (stopwords dropped); each distinct word stemmed once."""
-    return set(_STEMMER.stemWords(list(set(words(text)) - STOPWORDS)))
+    found = set(words(text)) - STOPWORDS
+    new = [w for w in found if w not in _STEMS]
+    if new:
+        if len(_STEMS) + len(new) > _STEMS_MAX:
+            _STEMS.clear()
+        _STEMS.update(zip(new, _STEMMER.stemWords(new), strict=True))
+    return {_STEMS[w] for w in found}
 
 
 def deletions(word: str) -> set[str]:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import words
 from bot.answers import ask, unanswered
 from bot.app import App, open_app, sync_knowledge
 from bot.config import Settings
@@ -144,3 +145,15 @@ def test_answer_json_shape(app: App) -> None:
     assert data["spoiler"] is True
     assert 0.6 <= data["score"] <= 1
     assert {"id", "title", "spoiler"} <= set(data["alternatives"][0])
+
+
+def test_terms_stem_cache_stays_bounded_and_changes_nothing(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    texts = ["Misaki drives the red Saab through Hiroshima", "Kafuku listens to Oto's tapes",
+             "The festival's rule: residents may not drive", "Driving, driven, drivers"]
+    monkeypatch.setattr(words, "_STEMS", {})
+    monkeypatch.setattr(words, "_STEMS_MAX", 8)
+    for text in texts * 3:  # more distinct words than the cache holds, seen several times
+        uncached = {words.stem(w) for w in set(words.words(text)) - words.STOPWORDS}
+        assert words.terms(text) == uncached
+        assert len(words._STEMS) <= 8
