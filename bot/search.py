@@ -70,6 +70,7 @@ class SearchIndex:
         self.db = db
         self._synonyms: dict[str, frozenset[str]] = {}
         self._deletes: dict[str, set[str]] | None = None
+        self._phrasings: dict[str, list[frozenset[str]]] = {}  # entry id → stems per phrasing
         self.refresh()
 
     # ---------------------------------------------------------------- writing
@@ -110,12 +111,14 @@ class SearchIndex:
                 [rowid, *(row[c] for c in ENTRY_SEARCH_COLUMNS)])
             self._add_vocab([row], +1)
         self._deletes = None
+        self._phrasings = {}
 
     def delete(self, entry_id: str) -> None:
         """Remove one entry from the index."""
         with write(self.db):
             self._delete(entry_id)
         self._deletes = None
+        self._phrasings = {}
 
     def _delete(self, entry_id: str) -> None:
         old = self.db.execute(
@@ -159,6 +162,7 @@ class SearchIndex:
                 for s in stems:
                     self._synonyms[s] = self._synonyms.get(s, frozenset()) | stems
         self._deletes = None
+        self._phrasings = {}
         self._n = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
 
     # ---------------------------------------------------------------- reading
@@ -205,21 +209,33 @@ class SearchIndex:
         for entry_id, title, spoiler, key_terms, answer_terms, questions, rank in rows:
             covered = _coverage(query_terms, set(key_terms.split()), set(answer_terms.split()))
             scored.append((Hit(entry_id, title, bool(spoiler), covered / total, rank),
-                           [title, *questions.split("\n")]))
+                           (title, questions)))
         best = max((round(h.confidence, 2) for h, _ in scored), default=0.0)
         asked = {stem(w) for w in words(question[:4000])}
         asked |= {c for t in query_terms for c in t.corrections | t.alternatives}
 
-        def order(item: tuple[Hit, list[str]]) -> tuple[float, float, float]:
-            hit, phrasings = item
+        def order(item: tuple[Hit, tuple[str, str]]) -> tuple[float, float, float]:
+            hit, (title, questions) = item
             confidence = round(hit.confidence, 2)
             # Among entries that cover the question equally well, prefer the one whose title
             # or listed question is phrased most like it ("why ... korea" → the "why" entry).
-            alike = _phrasing(asked, phrasings) if confidence == best else 0.0
+            alike = 0.0
+            if confidence == best:
+                alike = _phrasing(asked, self._phrasing_stems(hit.id, title, questions))
             return (-confidence, -alike, hit.rank)
 
         scored.sort(key=order)
         return [hit for hit, _ in scored[:limit]]
+
+    def _phrasing_stems(self, entry_id: str, title: str, questions: str
+                        ) -> list[frozenset[str]]:
+        """The stems of an entry's title and of each listed question, worked out once."""
+        found = self._phrasings.get(entry_id)
+        if found is None:
+            found = [frozenset(stem(w) for w in words(text))
+                     for text in (title, *questions.split("\n"))]
+            self._phrasings[entry_id] = found
+        return found
 
     def _ranked(self, match: str, limit: int) -> list[tuple]:
         """Top rows for an FTS5 query, ranked by weighted bm25 inside FTS5 before the join."""
@@ -238,24 +254,35 @@ class SearchIndex:
             return []
 
     def _analyse(self, question: str) -> list[_Term]:
-        seen: dict[str, _Term] = {}
+        """The question's informative words, stemmed, with synonyms, typo fixes and IDF.
+
+        Document counts are read for a batch of words at a time (one query, not one per word).
+        """
+        candidates: dict[str, str] = {}  # stem → the first word with that stem, in order
         for word in words(question[:4000]):
-            if word in STOPWORDS or len(seen) >= MAX_TERMS:
-                continue
-            s = stem(word)
-            if s in seen:
-                continue
-            alternatives = self._synonyms.get(s, frozenset({s}))
-            dfs = self._dfs(alternatives)
-            corrections: frozenset[str] = frozenset()
-            if not any(dfs.values()) and word.isdigit():
-                continue  # an unknown number ("saab 9000", "5 minutes") says little
-            if not any(dfs.values()) and len(word) >= 5:
-                corrections = self._corrections(s) | self._corrections(word)
-                dfs = self._dfs(corrections)
-            df = max(dfs.values(), default=0)
-            idf = math.log(1 + (self._n - df + 0.5) / (df + 0.5))
-            seen[s] = _Term(word, s, alternatives, corrections, df, idf)
+            if word not in STOPWORDS:
+                candidates.setdefault(stem(word), word)
+        pending = list(candidates.items())
+        seen: dict[str, _Term] = {}
+        while pending and len(seen) < MAX_TERMS:
+            batch, pending = pending[:2 * MAX_TERMS], pending[2 * MAX_TERMS:]
+            alternatives = {s: self._synonyms.get(s, frozenset({s})) for s, _ in batch}
+            dfs = self._dfs(set().union(*alternatives.values()))
+            fixes = {s: self._corrections(s) | self._corrections(word) for s, word in batch
+                     if len(word) >= 5 and not word.isdigit()
+                     and not any(dfs[a] for a in alternatives[s])}
+            fix_dfs = self._dfs(set().union(*fixes.values())) if fixes else {}
+            for s, word in batch:
+                if len(seen) >= MAX_TERMS:
+                    break
+                df = max(dfs[a] for a in alternatives[s])
+                if not df and word.isdigit():
+                    continue  # an unknown number ("saab 9000", "5 minutes") says little
+                corrections = fixes.get(s, frozenset())
+                if s in fixes:
+                    df = max((fix_dfs[c] for c in corrections), default=0)
+                idf = math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+                seen[s] = _Term(word, s, alternatives[s], corrections, df, idf)
         return list(seen.values())
 
     def _dfs(self, stems: Iterable[str]) -> dict[str, int]:
@@ -280,11 +307,10 @@ class SearchIndex:
         return frozenset(t for t in found if one_edit(word, t))
 
 
-def _phrasing(asked: set[str], phrasings: list[str]) -> float:
+def _phrasing(asked: set[str], phrasings: list[frozenset[str]]) -> float:
     """Best Jaccard similarity between the question's words (stopwords included) and a phrasing."""
     best = 0.0
-    for text in phrasings:
-        theirs = {stem(w) for w in words(text)}
+    for theirs in phrasings:
         if theirs:
             best = max(best, len(asked & theirs) / len(asked | theirs))
     return best
