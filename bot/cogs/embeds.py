@@ -105,6 +105,11 @@ def about_embed(*, film_title: str, entries: int, interpretations: int,
     )
     embed.add_field(name="Knowledge base", value=f"{entries} entries")
     embed.add_field(name="Readings for polls", value=str(interpretations))
+    embed.add_field(name="How to use me", inline=False, value=(
+        "`/ask`, a mention, or **Apps → Answer with the bot** on someone's message\n"
+        "`/poll ending` starts a poll on the readings; `/poll results` and `/poll voters` "
+        "show where it stands\n"
+        "`/spoilers` (moderators) shows last-act answers without spoiler bars here"))
     embed.set_footer(text=f"version {version}")
     return embed
 

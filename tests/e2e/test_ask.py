@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 
 from tests.e2e.conftest import StartBot, stop
@@ -206,6 +207,14 @@ async def test_about(fake: FakeDiscord, start_dmc: StartBot) -> None:
     embed = embed_of(await handle.wait_response(timeout=3))
     assert embed["title"] == "About the Drive My Car ending bot"
     assert {"name": "Knowledge base", "value": "5 entries", "inline": True} in embed["fields"]
+    usage = next(f["value"] for f in embed["fields"] if f["name"] == "How to use me")
+    synced = {c["name"]: {o["name"] for o in c.get("options", []) if o["type"] == 1}
+              for c in fake.commands}
+    mentioned = re.findall(r"`/(\w+)(?: (\w+))?`", embed["description"] + usage)
+    assert len(mentioned) >= 5
+    for command, sub in mentioned:  # every command /about names exists as written
+        assert command in synced and (not sub or sub in synced[command]), (command, sub)
+    assert "Answer with the bot" in usage and "Answer with the bot" in synced
 
 
 async def test_unexpected_errors_get_an_apology(fake: FakeDiscord, start_dmc: StartBot,
