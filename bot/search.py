@@ -33,6 +33,7 @@ KEY_COLUMNS = ("title", "questions", "aliases", "tags")
 _FTS_COLUMNS = ", ".join(ENTRY_SEARCH_COLUMNS)
 _FTS_MARKS = ", ".join("?" * len(ENTRY_SEARCH_COLUMNS))
 CANDIDATES = 20
+TOP_CACHE = 2048  # recent FTS queries whose ranked row ids are kept (about 1 MB)
 # bm25 column weights, in ENTRY_SEARCH_COLUMNS order: title, questions, aliases, tags, answer
 WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
 ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
@@ -69,8 +70,9 @@ class SearchIndex:
     def __init__(self, db: Database):
         self.db = db
         self._synonyms: dict[str, frozenset[str]] = {}
-        self._deletes: dict[str, set[str]] | None = None
-        self._phrasings: dict[str, list[frozenset[str]]] = {}  # entry id → stems per phrasing
+        self._deletes: dict[str, tuple[str, ...]] | None = None  # typo table, built lazily
+        self._phrasings: dict[str, tuple[tuple[str, ...], ...]] = {}  # entry id → stems
+        self._top: dict[tuple[str, int], tuple[tuple[int, float], ...]] = {}  # query → ranks
         self.refresh()
 
     # ---------------------------------------------------------------- writing
@@ -110,15 +112,13 @@ class SearchIndex:
                 f"INSERT INTO entries_fts (rowid, {_FTS_COLUMNS}) VALUES (?, {_FTS_MARKS})",
                 [rowid, *(row[c] for c in ENTRY_SEARCH_COLUMNS)])
             self._add_vocab([row], +1)
-        self._deletes = None
-        self._phrasings = {}
+        self._forget()
 
     def delete(self, entry_id: str) -> None:
         """Remove one entry from the index."""
         with write(self.db):
             self._delete(entry_id)
-        self._deletes = None
-        self._phrasings = {}
+        self._forget()
 
     def _delete(self, entry_id: str) -> None:
         old = self.db.execute(
@@ -161,9 +161,19 @@ class SearchIndex:
                 stems = frozenset(stem(w) for w in group)
                 for s in stems:
                     self._synonyms[s] = self._synonyms.get(s, frozenset()) | stems
+        self._n = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop everything worked out from the index's content, after it changed."""
         self._deletes = None
         self._phrasings = {}
-        self._n = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        self._top = {}
+        self._version = self._data_version()
+
+    def _data_version(self) -> int:
+        """Changes whenever another connection (the CLI, say) commits to the database."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     # ---------------------------------------------------------------- reading
 
@@ -172,8 +182,10 @@ class SearchIndex:
 
     def get(self, entry_id: str) -> Entry | None:
         """The stored entry with this id (YAML or moderator), or None."""
-        rows = list(self.db["entries"].rows_where("id = ?", [entry_id]))
-        return _entry(rows[0]) if rows else None
+        cursor = self.db.execute("SELECT * FROM entries WHERE id = ?", [entry_id])
+        row = cursor.fetchone()  # a plain query: sqlite-utils' rows_where costs 6x more here
+        return _entry(dict(zip([c[0] for c in cursor.description], row, strict=True))) \
+            if row else None
 
     def ids(self, prefix: str = "", limit: int = 25) -> list[tuple[str, str]]:
         """(id, title) pairs whose id or title starts with / contains ``prefix`` (autocomplete)."""
@@ -188,6 +200,8 @@ class SearchIndex:
 
     def search(self, question: str, limit: int = CANDIDATES) -> list[Hit]:
         """Best entries for ``question``, most confident first. Never raises on user text."""
+        if self._data_version() != self._version:
+            self.refresh()  # another process changed the knowledge base
         query_terms = self._analyse(question)
         if not query_terms:
             return []
@@ -228,30 +242,44 @@ class SearchIndex:
         return [hit for hit, _ in scored[:limit]]
 
     def _phrasing_stems(self, entry_id: str, title: str, questions: str
-                        ) -> list[frozenset[str]]:
-        """The stems of an entry's title and of each listed question, worked out once."""
+                        ) -> tuple[tuple[str, ...], ...]:
+        """The distinct stems of an entry's title and of each listed question, worked out
+        once (as tuples, which the garbage collector stops scanning)."""
         found = self._phrasings.get(entry_id)
         if found is None:
-            found = [frozenset(stem(w) for w in words(text))
-                     for text in (title, *questions.split("\n"))]
+            found = tuple(tuple({stem(w) for w in words(text)})
+                          for text in (title, *questions.split("\n")))
             self._phrasings[entry_id] = found
         return found
 
     def _ranked(self, match: str, limit: int) -> list[tuple]:
-        """Top rows for an FTS5 query, ranked by weighted bm25 inside FTS5 before the join."""
-        try:
-            return self.db.execute(
-                # Joining before the LIMIT would read every matching entry row.
-                "SELECT entries.id, entries.title, entries.spoiler, entries.key_terms, "
-                "entries.answer_terms, entries.questions, top.rank FROM ("
-                "SELECT rowid, bm25(entries_fts, ?, ?, ?, ?, ?) AS rank FROM entries_fts "
-                "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?"
-                ") AS top JOIN entries ON entries.rowid = top.rowid ORDER BY top.rank",
-                [*WEIGHTS, match, max(limit, CANDIDATES)],
-            ).fetchall()
-        except sqlite3.OperationalError:  # pragma: no cover - tokens are quoted words only
-            log.exception("FTS query failed for %r", match)
+        """Top rows for an FTS5 query, ranked by weighted bm25.
+
+        Scoring is the costly part (every matching row), and chat asks the same things
+        again and again, so the ranked row ids of recent queries are kept until the index
+        changes; the rows themselves are always read fresh.
+        """
+        key = (match, max(limit, CANDIDATES))
+        top = self._top.get(key)
+        if top is None:
+            try:
+                top = tuple(self.db.execute(
+                    "SELECT rowid, bm25(entries_fts, ?, ?, ?, ?, ?) AS rank FROM entries_fts "
+                    "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?",
+                    [*WEIGHTS, match, key[1]],
+                ))
+            except sqlite3.OperationalError:  # pragma: no cover - tokens are quoted words only
+                log.exception("FTS query failed for %r", match)
+                return []
+            if len(self._top) >= TOP_CACHE:
+                del self._top[next(iter(self._top))]  # the oldest
+            self._top[key] = top
+        if not top:
             return []
+        rows = {r[0]: r[1:] for r in self.db.execute(
+            "SELECT rowid, id, title, spoiler, key_terms, answer_terms, questions FROM entries "
+            f"WHERE rowid IN ({','.join('?' * len(top))})", [rowid for rowid, _ in top])}
+        return [(*rows[rowid], rank) for rowid, rank in top if rowid in rows]
 
     def _analyse(self, question: str) -> list[_Term]:
         """The question's informative words, stemmed, with synonyms, typo fixes and IDF.
@@ -296,23 +324,28 @@ class SearchIndex:
     def _corrections(self, word: str) -> frozenset[str]:
         """Known key terms one edit away (delete, insert, substitute, transpose)."""
         if self._deletes is None:
-            self._deletes = {}
+            table: dict[str, list[str]] = {}
             for (term,) in self.db.execute("SELECT term FROM vocab WHERE key_df > 0"):
                 if len(term) >= 4:
                     for variant in deletions(term):
-                        self._deletes.setdefault(variant, set()).add(term)
+                        table.setdefault(variant, []).append(term)
+            # Tuples of strings, unlike sets, drop out of the garbage collector's scans, which
+            # would otherwise walk this whole table now and then in the middle of a question.
+            self._deletes = {variant: tuple(terms) for variant, terms in table.items()}
         found: set[str] = set()
         for variant in deletions(word):
-            found |= self._deletes.get(variant, set())
+            found.update(self._deletes.get(variant, ()))
         return frozenset(t for t in found if one_edit(word, t))
 
 
-def _phrasing(asked: set[str], phrasings: list[frozenset[str]]) -> float:
-    """Best Jaccard similarity between the question's words (stopwords included) and a phrasing."""
+def _phrasing(asked: set[str], phrasings: tuple[tuple[str, ...], ...]) -> float:
+    """Best Jaccard similarity between the question's words (stopwords included) and a phrasing
+    (each a tuple of distinct stems)."""
     best = 0.0
     for theirs in phrasings:
         if theirs:
-            best = max(best, len(asked & theirs) / len(asked | theirs))
+            shared = len(asked.intersection(theirs))
+            best = max(best, shared / (len(asked) + len(theirs) - shared))
     return best
 
 

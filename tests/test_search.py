@@ -137,6 +137,20 @@ def test_upsert_and_delete_are_searchable_at_once(app: App) -> None:
     app.db.execute("INSERT INTO entries_fts(entries_fts, rank) VALUES('integrity-check', 1)")
 
 
+def test_an_entry_added_by_another_process_is_found_at_once(app: App) -> None:
+    """The bot keeps recent search results; a CLI process writing to the same database
+    must not leave it answering from them."""
+    entry = Entry(id="the-dog", film="drive-my-car", title="Whose dog is in the last scene?",
+                  questions=("whose dog is that",), answer="It looks like the couple's dog.",
+                  sources=(Source(scene="Epilogue"),), tags=("dog",), spoiler=True)
+    assert not ask(app, "whose dog is it", log=False).answered  # now remembered
+    other = open_app(app.settings)  # its own connection, as `python -m bot kb add` has
+    other.index.upsert(entry)
+    other.close()
+    assert ask(app, "whose dog is it", log=False).entry.id == "the-dog"
+    assert app.index.count() == app.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+
+
 def test_answer_json_shape(app: App) -> None:
     data = ask(app, "why is misaki in korea").to_dict()
     assert data["answered"] is True
