@@ -209,6 +209,11 @@ def _label(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _by_name(path: Path) -> str:
+    """Sort key for the files of one folder (comparing Paths themselves is much slower)."""
+    return path.name
+
+
 def pack_files(root: Path) -> Iterator[Path]:
     """Every YAML file that makes up the knowledge base, in a stable order."""
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -217,7 +222,8 @@ def pack_files(root: Path) -> Iterator[Path]:
                 yield folder / name
         entries = folder / "entries"
         if entries.is_dir():
-            yield from sorted(p for p in entries.iterdir() if p.suffix in (".yaml", ".yml"))
+            yield from sorted((p for p in entries.iterdir() if p.suffix in (".yaml", ".yml")),
+                              key=_by_name)
 
 
 def content_hash(root: Path) -> str:
@@ -272,7 +278,7 @@ def _load_entries(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
         problems.append(f"{_label(folder, root)}:1: missing entries/ folder")
         return
     prefix = _label(entries_dir, root)
-    for path in sorted(entries_dir.iterdir()):
+    for path in sorted(entries_dir.iterdir(), key=_by_name):
         if path.suffix not in (".yaml", ".yml"):
             continue
         label = f"{prefix}/{path.name}"

@@ -62,11 +62,21 @@ class YamlDoc:
         self.located.append((keys, message))
 
 
-def _build(doc: YamlDoc, node: yaml.Node, key: tuple[Any, ...], seen: set[int]) -> Any:
-    """Turn a composed node into plain Python data; refuse aliases."""
-    if id(node) in seen:
+def _build(doc: YamlDoc, node: yaml.Node, key: tuple[Any, ...], seen: set[yaml.Node]) -> Any:
+    """Turn a composed node into plain Python data; refuse aliases.
+
+    An alias is the same node object met twice. Scalars come first: most nodes are scalars.
+    """
+    if node in seen:  # nodes hash by identity
         raise _AliasFound(key)
-    seen.add(id(node))
+    seen.add(node)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR:  # what construct_yaml_str returns for a scalar node
+            return node.value
+        construct = _SCALAR_CONSTRUCTORS.get(node.tag)
+        if construct is not None:  # the function construct_object would pick, minus its cache
+            return construct(_CONSTRUCTOR, node)
+        return _CONSTRUCTOR.construct_object(node)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for k_node, v_node in node.value:
@@ -80,12 +90,6 @@ def _build(doc: YamlDoc, node: yaml.Node, key: tuple[Any, ...], seen: set[int]) 
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(doc, item, (*key, i), seen) for i, item in enumerate(node.value)]
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == _STR:  # what construct_yaml_str returns for a scalar node
-            return node.value
-        construct = _SCALAR_CONSTRUCTORS.get(node.tag)
-        if construct is not None:  # the function construct_object would pick, minus its cache
-            return construct(_CONSTRUCTOR, node)
     return _CONSTRUCTOR.construct_object(node)
 
 
