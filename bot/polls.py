@@ -28,6 +28,7 @@ OPTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 FILM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 KINDS = ("interpretations", "custom")
 SQLITE_INT_LIMIT = 2**63
+ANY_SERVER = object()  # votes from the console and CLI: no server to check against
 MIN_OPTIONS, MAX_OPTIONS = 2, 25  # 25: the most buttons one Discord message can hold
 _COLS = (
     "id, question, creator_id, guild_id, channel_id, message_id, film, kind, max_choices,"
@@ -150,8 +151,9 @@ def get_poll(db: Database, poll_id: int) -> Poll:
 def poll_in_guild(db: Database, poll_id: int, guild_id: int | None) -> Poll:
     """The poll if it was started in that server; another server's polls count as unknown.
 
-    Discord commands and buttons go through this, so a moderator of one server can't close
-    another server's poll and a forged button can't vote in a server the user isn't in.
+    Discord commands go through this (and votes pass ``guild_id``), so a moderator of one
+    server can't close another server's poll and a forged button can't vote in a server the
+    user isn't in.
     """
     poll = _load(db, poll_id)
     if poll.guild_id != guild_id:
@@ -293,9 +295,15 @@ def _load(db: Database, poll_id: Any) -> Poll:
     )  # fmt: skip
 
 
-def accepting_votes(db: Database, poll_id: Any, at: datetime) -> Poll:
-    """The poll if it accepts votes at ``at``; PollClosed once closed or past its deadline."""
+def accepting_votes(db: Database, poll_id: Any, at: datetime,
+                    guild_id: int | object | None = ANY_SERVER) -> Poll:
+    """The poll if it accepts votes at ``at``; PollClosed once closed or past its deadline.
+
+    With ``guild_id``, another server's poll counts as unknown (see ``poll_in_guild``).
+    """
     poll = _load(db, poll_id)
+    if guild_id is not ANY_SERVER and poll.guild_id != guild_id:
+        raise PollNotFound(f"There is no poll #{poll.id} in this server.")
     if not poll.is_open:
         raise PollClosed(f"Poll #{poll.id} is closed, so it no longer accepts votes.")
     if poll.deadline is not None and at >= poll.deadline:

@@ -15,8 +15,10 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from bot.errors import InvalidInput, VoteNotChangeable
-from bot.polls import Poll, accepting_votes, check_id, get_poll, utc
+from bot.polls import ANY_SERVER, Poll, accepting_votes, check_id, get_poll, utc
 from bot.store import dumps, iso, write
+
+Server = int | object | None  # a guild id, ANY_SERVER (console, CLI), or None for a DM
 
 
 @dataclass(frozen=True)
@@ -29,14 +31,18 @@ class VoteResult:
 
 
 def vote(
-    db: Database, poll_id: int, user_id: int, choices: Sequence[str], now: datetime | None = None
+    db: Database, poll_id: int, user_id: int, choices: Sequence[str], now: datetime | None = None,
+    *, guild_id: Server = ANY_SERVER,
 ) -> VoteResult:
-    """Cast or replace the user's whole ballot (a single choice, or a multiple-choice submit)."""
+    """Cast or replace the user's whole ballot (a single choice, or a multiple-choice submit).
+
+    ``guild_id``: the server the vote comes from; another server's poll counts as unknown.
+    """
     at = utc(now)
     check_id(user_id, "user_id")
     wanted = [choices] if isinstance(choices, str) else list(choices)
     with write(db):
-        poll = accepting_votes(db, poll_id, at)
+        poll = accepting_votes(db, poll_id, at, guild_id)
         for choice in wanted:
             poll.option(choice)
         new = tuple(o.id for o in poll.options if o.id in wanted)
@@ -48,36 +54,60 @@ def vote(
 
 
 def toggle(
-    db: Database, poll_id: int, user_id: int, option_id: str, now: datetime | None = None
+    db: Database, poll_id: int, user_id: int, option_id: str, now: datetime | None = None,
+    *, guild_id: Server = ANY_SERVER,
 ) -> VoteResult:
-    """Add or remove one option, as a button press does; single choice replaces the old pick."""
+    """Add or remove one option; in a single-choice poll it replaces the old pick."""
     at = utc(now)
     check_id(user_id, "user_id")
     with write(db):
-        poll = accepting_votes(db, poll_id, at)
+        poll = accepting_votes(db, poll_id, at, guild_id)
+        return _toggled(db, poll, user_id, poll.option(option_id).id, at)
+
+
+def press(
+    db: Database, poll_id: int, user_id: int, option_id: str, now: datetime | None = None,
+    *, guild_id: Server = ANY_SERVER,
+) -> VoteResult:
+    """A vote button: in a multiple-choice poll it adds or removes its option; in a
+    single-choice poll it picks it, and pressing your current pick again keeps it."""
+    at = utc(now)
+    check_id(user_id, "user_id")
+    with write(db):
+        poll = accepting_votes(db, poll_id, at, guild_id)
         picked = poll.option(option_id).id
-        old = _ballot(db, poll.id, user_id)
-        if picked in old:
-            new = tuple(c for c in old if c != picked)
-        elif poll.max_choices == 1:
-            new = (picked,)
-        elif len(old) >= poll.max_choices:
-            raise InvalidInput(
-                f"You can pick at most {poll.max_choices} options in this poll; "
-                "remove one before adding another."
-            )
-        else:
-            new = tuple(o.id for o in poll.options if o.id in old or o.id == picked)
-        return _apply(db, poll, user_id, old, new, at)
+        if poll.max_choices > 1:
+            return _toggled(db, poll, user_id, picked, at)
+        return _apply(db, poll, user_id, _ballot(db, poll.id, user_id), (picked,), at)
 
 
-def retract(db: Database, poll_id: int, user_id: int, now: datetime | None = None) -> VoteResult:
+def retract(
+    db: Database, poll_id: int, user_id: int, now: datetime | None = None,
+    *, guild_id: Server = ANY_SERVER,
+) -> VoteResult:
     """Remove the user's ballot; a user without one gets an unchanged result and no event."""
     at = utc(now)
     check_id(user_id, "user_id")
     with write(db):
-        poll = accepting_votes(db, poll_id, at)
+        poll = accepting_votes(db, poll_id, at, guild_id)
         return _apply(db, poll, user_id, _ballot(db, poll.id, user_id), (), at)
+
+
+def _toggled(db: Database, poll: Poll, user_id: int, picked: str, at: datetime) -> VoteResult:
+    """Add ``picked`` to the ballot, or take it out if it is there (inside the transaction)."""
+    old = _ballot(db, poll.id, user_id)
+    if picked in old:
+        new = tuple(c for c in old if c != picked)
+    elif poll.max_choices == 1:
+        new = (picked,)
+    elif len(old) >= poll.max_choices:
+        raise InvalidInput(
+            f"You can pick at most {poll.max_choices} options in this poll; "
+            "remove one before adding another."
+        )
+    else:
+        new = tuple(o.id for o in poll.options if o.id in old or o.id == picked)
+    return _apply(db, poll, user_id, old, new, at)
 
 
 def ballot(db: Database, poll_id: int, user_id: int) -> tuple[str, ...]:

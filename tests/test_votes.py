@@ -273,3 +273,34 @@ def test_random_operations_keep_log_and_ballots_consistent(db, max_choices, allo
     )
     assert len(events(db, poll.id)) == changes
     assert poll_results.tally(db, poll.id).counts == poll_results.tally_from_events(db, poll.id)
+
+
+def test_press_picks_in_single_choice_and_toggles_in_multiple_choice(db):
+    single = make(db)
+    assert votes.press(db, single.id, ALICE, "healing", now=T0).new == ("healing",)
+    again = votes.press(db, single.id, ALICE, "healing", now=T0)  # the same button: kept
+    assert again.old == again.new == ("healing",)
+    assert votes.press(db, single.id, ALICE, "open", now=T0).new == ("open",)
+    assert len(events(db, single.id)) == 2
+    multi = make(db, max_choices=2)
+    assert votes.press(db, multi.id, ALICE, "open", now=T0).new == ("open",)
+    assert votes.press(db, multi.id, ALICE, "healing", now=T0).new == ("healing", "open")
+    assert votes.press(db, multi.id, ALICE, "open", now=T0).new == ("healing",)
+
+
+def test_a_vote_from_another_server_finds_no_poll_and_writes_nothing(db):
+    poll = make(db, guild_id=1)
+    closed = make(db, guild_id=1)
+    polls.close(db, closed.id, CREATOR, is_moderator=False, now=T0)
+    before = snapshot(db)
+    for cast in (lambda p, g: votes.vote(db, p, BOB, ["open"], now=T0, guild_id=g),
+                 lambda p, g: votes.press(db, p, BOB, "open", now=T0, guild_id=g),
+                 lambda p, g: votes.toggle(db, p, BOB, "open", now=T0, guild_id=g),
+                 lambda p, g: votes.retract(db, p, BOB, now=T0, guild_id=g)):
+        for guild in (2, None):  # another server, or a DM
+            for poll_id in (poll.id, closed.id):  # closed or not: nothing about it leaks
+                with pytest.raises(PollNotFound, match=f"no poll #{poll_id} in this server"):
+                    cast(poll_id, guild)
+    assert snapshot(db) == before
+    assert votes.vote(db, poll.id, BOB, ["open"], now=T0, guild_id=1).new == ("open",)
+    assert votes.vote(db, poll.id, CAROL, ["open"], now=T0).new == ("open",)  # the console

@@ -110,13 +110,12 @@ class RetractButton(discord.ui.DynamicItem[discord.ui.Button],
 async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[str]) -> None:
     client: BotClient = interaction.client  # type: ignore[assignment]
     db = client.app.db
+    here = interaction.guild_id
     try:
-        poll = polls.poll_in_guild(db, poll_id, interaction.guild_id)
-        clicked_button = (interaction.data or {}).get("component_type") == 2
-        if poll.max_choices > 1 and clicked_button:
-            result = votes.toggle(db, poll_id, interaction.user.id, choices[0])
-        else:
-            result = votes.vote(db, poll_id, interaction.user.id, choices)
+        if (interaction.data or {}).get("component_type") == 2:  # a button
+            result = votes.press(db, poll_id, interaction.user.id, choices[0], guild_id=here)
+        else:  # the select menu: the whole ballot at once
+            result = votes.vote(db, poll_id, interaction.user.id, choices, guild_id=here)
     except polls.PollError:
         log.warning("refused vote %r on poll %s by user %s", choices, poll_id, interaction.user.id)
         raise
@@ -139,8 +138,8 @@ async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[st
 async def _retract(interaction: discord.Interaction, poll_id: int) -> None:
     client: BotClient = interaction.client  # type: ignore[assignment]
     try:
-        polls.poll_in_guild(client.app.db, poll_id, interaction.guild_id)
-        result = votes.retract(client.app.db, poll_id, interaction.user.id)
+        result = votes.retract(client.app.db, poll_id, interaction.user.id,
+                               guild_id=interaction.guild_id)
     except polls.PollError:
         log.warning("refused retract on poll %s by user %s", poll_id, interaction.user.id)
         raise
