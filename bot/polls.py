@@ -156,8 +156,7 @@ def poll_in_guild(db: Database, poll_id: int, guild_id: int | None) -> Poll:
     user isn't in.
     """
     poll = _load(db, poll_id)
-    if poll.guild_id != guild_id:
-        raise PollNotFound(f"There is no poll #{poll.id} in this server.")
+    _check_server(poll, guild_id)
     return poll
 
 
@@ -302,8 +301,7 @@ def accepting_votes(db: Database, poll_id: Any, at: datetime,
     With ``guild_id``, another server's poll counts as unknown (see ``poll_in_guild``).
     """
     poll = _load(db, poll_id)
-    if guild_id is not ANY_SERVER and poll.guild_id != guild_id:
-        raise PollNotFound(f"There is no poll #{poll.id} in this server.")
+    _check_server(poll, guild_id)
     if not poll.is_open:
         raise PollClosed(f"Poll #{poll.id} is closed, so it no longer accepts votes.")
     if poll.deadline is not None and at >= poll.deadline:
@@ -312,6 +310,12 @@ def accepting_votes(db: Database, poll_id: Any, at: datetime,
             "so it no longer accepts votes."
         )
     return poll
+
+
+def _check_server(poll: Poll, guild_id: int | object | None) -> None:
+    """Another server's poll counts as unknown (ANY_SERVER: the console, the CLI)."""
+    if guild_id is not ANY_SERVER and poll.guild_id != guild_id:
+        raise PollNotFound(f"There is no poll #{poll.id} in this server.")
 
 
 def _check_options(options: Sequence[Option]) -> tuple[Option, ...]:

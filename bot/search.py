@@ -34,6 +34,7 @@ _FTS_COLUMNS = ", ".join(ENTRY_SEARCH_COLUMNS)
 _FTS_MARKS = ", ".join("?" * len(ENTRY_SEARCH_COLUMNS))
 CANDIDATES = 20
 TOP_CACHE = 2048  # recent FTS queries whose ranked row ids are kept (about 1 MB)
+PHRASINGS_CACHE = 20_000  # entries whose phrasing stems are kept (a few MB at most)
 # bm25 column weights, in ENTRY_SEARCH_COLUMNS order: title, questions, aliases, tags, answer
 WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
 ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
@@ -249,6 +250,8 @@ class SearchIndex:
         if found is None:
             found = tuple(tuple({stem(w) for w in words(text)})
                           for text in (title, *questions.split("\n")))
+            if len(self._phrasings) >= PHRASINGS_CACHE:
+                del self._phrasings[next(iter(self._phrasings))]  # the oldest
             self._phrasings[entry_id] = found
         return found
 
