@@ -30,12 +30,24 @@ async def spawn(fake: FakeDiscord, tmp_path: Path, pack: Path, *args: str,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def test_run_answers_and_shuts_down_cleanly(fake: FakeDiscord, tmp_path: Path,
-                                                  pack: Path) -> None:
+async def spawn_synced(fake: FakeDiscord, tmp_path: Path, pack: Path
+                       ) -> asyncio.subprocess.Process:
+    """`run --sync`, once the bot is connected and its commands are synced."""
     proc = await spawn(fake, tmp_path, pack, "--sync")
     try:
         await fake.wait_ready(timeout=30)
         await fake.wait_until(lambda: bool(fake.commands), timeout=30, what="command sync")
+    except BaseException:
+        proc.kill()  # never leave a bot running behind a failed test
+        await proc.communicate()
+        raise
+    return proc
+
+
+async def test_run_answers_and_shuts_down_cleanly(fake: FakeDiscord, tmp_path: Path,
+                                                  pack: Path) -> None:
+    proc = await spawn_synced(fake, tmp_path, pack)
+    try:
         handle = await fake.slash("ask", {"question": "why does he need a driver"})
         response = await handle.wait_response(timeout=5)
         assert response["data"]["embeds"][0]["title"] == "Why does Kafuku need a driver?"
@@ -73,15 +85,11 @@ async def test_sharded_run_connects(fake: FakeDiscord, tmp_path: Path, pack: Pat
     assert proc.returncode == 0
 
 
-
-
 async def test_votes_confirmed_before_kill_9_survive_the_restart(
         fake: FakeDiscord, tmp_path: Path, pack: Path) -> None:
     """The whole bot process is killed mid-burst; every vote it had confirmed is still there."""
-    proc = await spawn(fake, tmp_path, pack, "--sync")
+    proc = await spawn_synced(fake, tmp_path, pack)
     try:
-        await fake.wait_ready(timeout=30)
-        await fake.wait_until(lambda: bool(fake.commands), timeout=30, what="command sync")
         start = await fake.slash("poll", None, subcommand="ending")
         await start.wait_response(timeout=5)
         await fake.wait_until(lambda: start.original is not None, timeout=5, what="the poll")
@@ -129,10 +137,8 @@ async def test_votes_confirmed_before_kill_9_survive_the_restart(
 
 async def test_an_entry_confirmed_before_kill_9_survives_the_restart(
         fake: FakeDiscord, tmp_path: Path, pack: Path) -> None:
-    proc = await spawn(fake, tmp_path, pack, "--sync")
+    proc = await spawn_synced(fake, tmp_path, pack)
     try:
-        await fake.wait_ready(timeout=30)
-        await fake.wait_until(lambda: bool(fake.commands), timeout=30, what="command sync")
         form = await (await fake.slash("kb", {}, subcommand="add")).wait_response(timeout=5)
         assert form["type"] == 9, form  # the guild owner is a moderator: the modal opens
         typed = {"title": "Does Misaki smile at the end?",
