@@ -42,3 +42,13 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert 'python -m pip install -e ".[test]" && python -m pytest' in ci
     assert '"$status" -eq 5' in ci
+
+
+MODULES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "bot").rglob("*.py")
+                 if p.name != "__init__.py")
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_code_map_names_every_module(module: str) -> None:
+    code_map = README[README.index("\nbot/\n"):README.index("\nknowledge/ ")]
+    assert module.rsplit("/", 1)[-1] in code_map, f"the README's code map leaves out {module}"
