@@ -249,7 +249,7 @@ def indexed_db(pack: Path, target: Path) -> Path:
 
     repo = Path(__file__).resolve().parents[1]
     code = hashlib.sha256()
-    for name in ("app.py", "knowledge.py", "search.py", "store.py"):
+    for name in ("app.py", "entry_rows.py", "knowledge.py", "search.py", "store.py", "words.py"):
         code.update((repo / "bot" / name).read_bytes())
     cached = pack.parent / f"index-{code.hexdigest()[:12]}.db"
     if not cached.exists():

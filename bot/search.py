@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot.knowledge import Entry, Film, Source
-from bot.store import ENTRY_SEARCH_COLUMNS, dumps, write
-from bot.words import STOPWORDS, deletions, one_edit, stem, terms, words
+from bot.entry_rows import entry_from_row, film_dict, row_and_terms
+from bot.knowledge import Entry, Film
+from bot.store import ENTRY_SEARCH_COLUMNS, write
+from bot.words import STOPWORDS, deletions, one_edit, stem, words
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,11 @@ class SearchIndex:
             self.db.execute("DELETE FROM vocab")
             self.db.execute("DELETE FROM films")
             self.db["films"].insert_all(
-                {"id": f.id, "data": json.dumps(_film_dict(f), ensure_ascii=False)} for f in films
+                {"id": f.id, "data": json.dumps(film_dict(f), ensure_ascii=False)} for f in films
             )
             rows, df, key_df = [], Counter[str](), Counter[str]()
             for entry in entries:
-                row, key, answer = _row_and_terms(
+                row, key, answer = row_and_terms(
                     entry, "moderator" if entry.id in moderated else "yaml")
                 rows.append(row)
                 key_df.update(key)
@@ -107,7 +108,7 @@ class SearchIndex:
         """Add or replace one entry (moderator edits); searchable at once."""
         with write(self.db):
             self._delete(entry.id)
-            row = _row(entry, origin)
+            row = row_and_terms(entry, origin)[0]
             rowid = self.db["entries"].insert(row).last_rowid
             self.db.execute(
                 f"INSERT INTO entries_fts (rowid, {_FTS_COLUMNS}) VALUES (?, {_FTS_MARKS})",
@@ -185,7 +186,7 @@ class SearchIndex:
         """The stored entry with this id (YAML or moderator), or None."""
         cursor = self.db.execute("SELECT * FROM entries WHERE id = ?", [entry_id])
         row = cursor.fetchone()  # a plain query: sqlite-utils' rows_where costs 6x more here
-        return _entry(dict(zip([c[0] for c in cursor.description], row, strict=True))) \
+        return entry_from_row(dict(zip([c[0] for c in cursor.description], row, strict=True))) \
             if row else None
 
     def ids(self, prefix: str = "", limit: int = 25) -> list[tuple[str, str]]:
@@ -362,55 +363,3 @@ def _coverage(query_terms: list[_Term], key: set[str], answer: set[str]) -> floa
         elif (t.alternatives | t.corrections) & answer:
             covered += t.idf * ANSWER_ONLY_WEIGHT
     return covered
-
-
-def _row(entry: Entry, origin: str) -> dict:
-    return _row_and_terms(entry, origin)[0]
-
-
-def _row_and_terms(entry: Entry, origin: str) -> tuple[dict, set[str], set[str]]:
-    """The entries row, and the stemmed terms of its key fields and of its answer."""
-    key_text = "\n".join([entry.title, *entry.questions, *entry.aliases, " ".join(entry.tags)])
-    key, answer = terms(key_text), terms(entry.answer)
-    return {
-        "id": entry.id,
-        "film": entry.film,
-        "title": entry.title,
-        "questions": "\n".join(entry.questions),
-        "aliases": "\n".join(entry.aliases),
-        "tags": " ".join(entry.tags),
-        "answer": entry.answer,
-        "sources": dumps([s.as_dict() for s in entry.sources]),
-        "related": dumps(list(entry.related)),
-        "spoiler": int(entry.spoiler),
-        "origin": origin,
-        "key_terms": " ".join(sorted(key)),
-        "answer_terms": " ".join(sorted(answer)),
-    }, key, answer
-
-
-def _entry(row: dict) -> Entry:
-    return Entry(
-        id=row["id"],
-        film=row["film"],
-        title=row["title"],
-        questions=tuple(q for q in row["questions"].split("\n") if q),
-        answer=row["answer"],
-        sources=tuple(Source(**s) for s in json.loads(row["sources"])),
-        tags=tuple(row["tags"].split()),
-        spoiler=bool(row["spoiler"]),
-        related=tuple(json.loads(row["related"])),
-        aliases=tuple(a for a in row["aliases"].split("\n") if a),
-    )
-
-
-def _film_dict(film: Film) -> dict:
-    return {
-        "id": film.id,
-        "title": film.title,
-        "year": film.year,
-        "director": film.director,
-        "aliases": list(film.aliases),
-        "spoilers": film.spoilers,
-        "synonyms": [list(g) for g in film.synonyms],
-    }
