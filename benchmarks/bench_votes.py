@@ -79,15 +79,8 @@ def run(voters: int, count: int, folder: Path) -> dict[str, float]:
     assert counts == poll_results.tally_from_events(db, poll.id), "tally and vote log disagree"
     raw.close()
     db.close()
-    raw_rate, core_rate = count / raw_time, count / core_time
-    return {
-        "voters": voters,
-        "votes": count,
-        "changed_votes": changed,
-        "raw_votes_per_s": round(raw_rate, 1),
-        "polls_votes_per_s": round(core_rate, 1),
-        "ratio": round(core_rate / raw_rate, 3),
-    }
+    return {"voters": voters, "votes": count, "changed_votes": changed,
+            **_rates(count, raw_time, core_time)}
 
 
 def run_threads(voters: int, count: int, folder: Path, threads: int) -> dict[str, float]:
@@ -133,15 +126,15 @@ def run_threads(voters: int, count: int, folder: Path, threads: int) -> dict[str
     core_time = phase("core", 0) + phase("core", 1)
     assert poll_results.tally(db, poll.id).counts == poll_results.tally_from_events(db, poll.id)
     db.close()
+    return {"voters": voters, "votes": count, "threads": threads,
+            **_rates(count, raw_time, core_time)}
+
+
+def _rates(count: int, raw_time: float, core_time: float) -> dict[str, float]:
+    """Votes per second on each side, and ours as a share of raw SQLite's."""
     raw_rate, core_rate = count / raw_time, count / core_time
-    return {
-        "voters": voters,
-        "votes": count,
-        "threads": threads,
-        "raw_votes_per_s": round(raw_rate, 1),
-        "polls_votes_per_s": round(core_rate, 1),
-        "ratio": round(core_rate / raw_rate, 3),
-    }
+    return {"raw_votes_per_s": round(raw_rate, 1), "polls_votes_per_s": round(core_rate, 1),
+            "ratio": round(core_rate / raw_rate, 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
