@@ -6,7 +6,7 @@ import json
 
 from bot.knowledge import Entry, Film, Source
 from bot.store import dumps
-from bot.words import terms
+from bot.words import normalize_all, stems_of, term_sequence, terms, words_all
 
 
 def row_and_terms(entry: Entry, origin: str) -> tuple[dict, set[str], set[str]]:
@@ -28,6 +28,21 @@ def row_and_terms(entry: Entry, origin: str) -> tuple[dict, set[str], set[str]]:
         "key_terms": " ".join(sorted(key)),
         "answer_terms": " ".join(sorted(answer)),
     }, key, answer
+
+
+def fts_row(entry: Entry) -> tuple[str, ...]:
+    """What FTS5 indexes for an entry, in ENTRY_SEARCH_COLUMNS order: stemmed words."""
+    return (term_sequence(entry.title), term_sequence("\n".join(entry.questions)),
+            term_sequence("\n".join(entry.aliases)), term_sequence(" ".join(entry.tags)),
+            term_sequence(entry.answer))
+
+
+def surface_words(entry: Entry) -> dict[str, str]:
+    """Every distinct word of an entry and its stem: the known words typo fixes aim at."""
+    text = "\n".join([entry.title, *entry.questions, *entry.aliases, " ".join(entry.tags),
+                      entry.answer])
+    found = sorted(set(words_all(normalize_all(text))))
+    return dict(zip(found, stems_of(found), strict=True))
 
 
 def entry_from_row(row: dict) -> Entry:

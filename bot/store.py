@@ -18,7 +18,8 @@ from sqlite_utils import Database, Migrations
 
 migrations = Migrations("bot")
 
-FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # text is stemmed before indexing (m006)
+M001_TOKENIZE = "porter unicode61 remove_diacritics 2"  # the first index, replaced by m006
 ENTRY_SEARCH_COLUMNS = ("title", "questions", "aliases", "tags", "answer")
 
 
@@ -83,7 +84,7 @@ def m001_knowledge(db: Database) -> None:
         },
         pk="id",
     )
-    db["entries"].enable_fts(ENTRY_SEARCH_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZE)
+    db["entries"].enable_fts(ENTRY_SEARCH_COLUMNS, create_triggers=True, tokenize=M001_TOKENIZE)
     db["vocab"].create({"term": str, "df": int, "key_df": int}, pk="term")
     db["films"].create({"id": str, "data": str}, pk="id")
     db["interpretations"].create(
@@ -227,3 +228,18 @@ def m005_fts_without_triggers(db: Database) -> None:
     """The index keeps the FTS table in step itself: row-by-row triggers made bulk loads slow."""
     for name in ("entries_ai", "entries_ad", "entries_au"):
         db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+
+
+@migrations()
+def m006_stemmed_index(db: Database) -> None:
+    """One stemmer: FTS5 indexes the entries' Snowball stems with plain unicode61 (no porter).
+
+    The old index is dropped and the stored knowledge hash forgotten, so the next start
+    rebuilds the index (moderator entries included) from the files and the overrides.
+    """
+    db["entries"].disable_fts()
+    db.execute(
+        "CREATE VIRTUAL TABLE entries_fts USING fts5("
+        f"{', '.join(ENTRY_SEARCH_COLUMNS)}, tokenize='{FTS_TOKENIZE}')")
+    db["vocab_words"].create({"word": str, "stem": str}, pk="word")
+    db.execute("DELETE FROM meta WHERE key = 'knowledge_hash'")

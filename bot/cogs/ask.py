@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.answers import ask
 from bot.cogs.client import BotClient
-from bot.cogs.embeds import answer_embed, clip
+from bot.cogs.embeds import answer_embeds, clip
 from bot.cogs.members import member_is_moderator
 from bot.cogs.respond import NO_PINGS, reply
 from bot.cogs.views import FeedbackButton, RelatedButton, answer_view
@@ -54,9 +54,10 @@ class Ask(commands.Cog):
                 spoilers: bool | None) -> dict:
         answer = ask(self.bot.app, question, source=source)
         show = self.show_spoilers(channel, guild_id, spoilers)
-        embed = answer_embed(answer, show_spoilers=show)
-        embed.set_author(name=clip("Q: " + " ".join(question.split()), 256))
-        kwargs: dict = {"embed": embed}
+        embeds = answer_embeds(answer, show_spoilers=show)
+        if len(embeds) == 1:
+            embeds[0].set_author(name=clip("Q: " + " ".join(question.split()), 256))
+        kwargs: dict = {"embeds": embeds}
         view = answer_view(answer, self.bot, show_spoilers=show)
         if view is not None:
             kwargs["view"] = view
@@ -81,7 +82,9 @@ class Ask(commands.Cog):
             raise InvalidInput("That message has no text I could answer.")
         source = f"discord:{interaction.guild_id or 'dm'}/{interaction.channel_id}"
         kwargs = self._answer(question, source, interaction.channel, interaction.guild_id, None)
-        kwargs["embed"].set_author(name=clip("Q: " + question, 256), url=message.jump_url)
+        first = kwargs["embeds"][0]
+        first.set_author(name=first.author.name or clip("Q: " + question, 256),
+                         url=message.jump_url)
         await reply(interaction, **kwargs)
 
     @ask_command.autocomplete("question")
