@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 ANSWER, CLOSEST, ABSTAIN, SMALLTALK = "answer", "closest", "abstain", "smalltalk"
 # Calibrated probability that the best entry is right, needed to give it as the answer ...
-ANSWER_AT = 0.5
+ANSWER_AT = 0.6
 # ... and to offer it as a closest match ("not sure, but is it this?").
 CLOSEST_AT = 0.2
 # Below this an entry is not even offered as a "closest topic".

@@ -23,6 +23,8 @@ Features, all in 0..1 or close to it:
 - ``single``: 1 when the question has only one known term (little evidence either way).
 - ``elsewhere``: 1 when the question asks about other works ("what else has she been in",
   "is X worth watching"): names of the film's people in it do not make it about the film.
+- ``unique``: 1 / the number of candidates that cover the question as well as this one ("what
+  happened to Oto" is covered by every entry that mentions her: phrasing alone decides).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from functools import cache
 from importlib import resources
 
 FEATURES = ("coverage", "key_coverage", "rare", "unknown", "foreign", "phrasing", "margin",
-            "single", "elsewhere")
+            "single", "elsewhere", "unique")
 FILE = "calibration.json"
 
 

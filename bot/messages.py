@@ -12,6 +12,7 @@ by a question word. At most two parts.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from bot.words import MAX_INPUT, normalize
@@ -38,6 +39,7 @@ _LEAD = re.compile(r"^\s*(?:(?:two|2|couple of|a few) (?:things|questions|qs)\s*
                    re.I)
 _CONJUNCTION = re.compile(r"^(?:and|also|plus|&)\s+", re.I)
 MIN_PART_WORDS = 2
+MAX_SPLITS = 8  # places tried per pattern: bounded work on a wall of question marks
 
 
 def is_smalltalk(text: str) -> bool:
@@ -54,7 +56,7 @@ def split_two(text: str) -> tuple[str, str] | None:
     """The two questions of a message that asks two, or None."""
     body = _LEAD.sub("", text[:MAX_INPUT])
     for pattern in (_QMARK, _JOIN):
-        for match in pattern.finditer(body):
+        for match in itertools.islice(pattern.finditer(body), MAX_SPLITS):
             first = body[:match.start()].strip()
             second = _CONJUNCTION.sub("", body[match.end():].strip())
             if (len(first.split()) >= MIN_PART_WORDS and len(second.split()) >= MIN_PART_WORDS

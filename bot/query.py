@@ -11,8 +11,9 @@ Each word of a question ends up in exactly one place:
 - a foreign word: neither known nor English nor a typo of either, the usual sign of another
   film's names or of a topic the knowledge base has never heard of.
 
-Work is bounded whatever the text: ``words`` keeps at most MAX_WORDS words, and at most
-MAX_TYPOS words per question are looked up as typos, each at most MAX_TYPO_LEN letters long.
+Work is bounded whatever the text: ``words`` keeps at most MAX_WORDS words, at most
+MAX_TYPOS words per question are looked up as typos, each at most MAX_TYPO_LEN letters long,
+and at most MAX_TERMS known terms go on to the index.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot import english
-from bot.words import MAX_TYPO_LEN, edits, is_filler, stem, words
+from bot.words import MAX_TYPO_LEN, SHORTHAND, edits, is_filler, stem, words
 
 MAX_TYPOS = 6  # words per question looked up as typos
+MAX_TERMS = 24  # known terms kept per question (the most specific ones)
 MIN_TYPO_LEN = 3  # "wat" → "what"; but a known word is only aimed at from four letters on
 MIN_KNOWN_TYPO_LEN = 4
 INCIDENTAL = 0.3
@@ -88,6 +90,7 @@ class Lexicon:
     surface: Mapping[str, str]  # known words (not stems) → stem, for typo fixes
     sorted_surface: list[str]  # the same words, sorted, for prefix lookups
     titles: tuple[tuple[str, ...], ...] = ()  # the films' titles and aliases, as words
+    sorted_stems: tuple[str, ...] = ()  # every known stem, sorted, for word families
 
 
 def idf(n: int, df: int) -> float:
@@ -96,8 +99,8 @@ def idf(n: int, df: int) -> float:
 
 def analyse(question: str, lex: Lexicon) -> Query:
     """Take a question apart (see the module docstring). Never raises on user text."""
-    tokens = words(question)
-    asked = frozenset(stem(w) for w in tokens)
+    tokens = [SHORTHAND.get(w, w) for w in words(question)]
+    asked = {stem(w) for w in tokens}
     content: dict[str, str] = {}  # stem → word, first occurrence first
     for word in _without_titles(tokens, lex.titles):
         if not is_filler(word):
@@ -126,6 +129,8 @@ def analyse(question: str, lex: Lexicon) -> Query:
         if typos < MAX_TYPOS and MIN_TYPO_LEN <= len(word) <= MAX_TYPO_LEN and word.isalpha():
             typos += 1
             fixed = correct(word, lex)
+            if fixed is not None:
+                asked.add(stem(fixed))
         if fixed is None:
             foreign += 1
         elif is_filler(fixed):
@@ -141,11 +146,33 @@ def analyse(question: str, lex: Lexicon) -> Query:
         else:
             unknown += 1  # a typo of a real word the knowledge base does not use
     elsewhere = bool(_ELSEWHERE.search(" ".join(tokens)))
-    return Query(tuple(terms.values()), asked, unknown, foreign, len(tokens), elsewhere)
+    kept = list(terms.values())
+    if len(kept) > MAX_TERMS:
+        best = set(sorted(kept, key=lambda t: -t.weight)[:MAX_TERMS])
+        kept = [t for t in kept if t in best]
+    return Query(tuple(kept), frozenset(asked), unknown, foreign, len(tokens), elsewhere)
 
 
 def _term(word: str, group: frozenset[str], df: int, lex: Lexicon, typo: bool = False) -> Term:
-    return Term(word, group, df, idf(lex.n, df), typo, any(lex.topical(s) for s in group))
+    stems = group | family(group, lex)
+    return Term(word, stems, df, idf(lex.n, df), typo, any(lex.topical(s) for s in stems))
+
+
+def family(group: frozenset[str], lex: Lexicon) -> frozenset[str]:
+    """Known stems of the same word family as these ("direct" → "director", "directorial"
+    is too far): a stem of five letters or more and the known stems that start with it and
+    run at most PREFIX_SLACK letters longer."""
+    found = set()
+    for s in group:
+        if len(s) < 5:
+            continue
+        start = bisect.bisect_right(lex.sorted_stems, s)
+        for other in lex.sorted_stems[start:start + 8]:
+            if not other.startswith(s):
+                break
+            if len(other) - len(s) <= PREFIX_SLACK:
+                found.add(other)
+    return frozenset(found)
 
 
 def _without_titles(tokens: list[str], titles: tuple[tuple[str, ...], ...]) -> list[str]:

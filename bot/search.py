@@ -56,6 +56,7 @@ UNKNOWN_WEIGHT, FOREIGN_WEIGHT = 1.0, 2.5
 # An entry whose title, questions, aliases and tags share no word with the question is at
 # most a closest match, however its answer text happens to match.
 KEYLESS_CAP = 0.4
+TIE = 0.01  # candidates whose coverage is this close count as tied
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ class SearchIndex:
                 return {s: vocab.get(s, 0) for s in stems}
 
             self._lexicon = Lexicon(self._n, dfs, key.__contains__, self._synonyms, surface,
-                                    sorted(surface), self._titles)
+                                    sorted(surface), self._titles, tuple(sorted(vocab)))
         return self._lexicon
 
     # ---------------------------------------------------------------- reading
@@ -274,10 +275,11 @@ class SearchIndex:
         for n, (entry_id, title, spoiler, _key, _answer, questions, rank) in enumerate(rows):
             cover, key_cover, rare = covers[n]
             runner_up = max((c[0] for i, c in enumerate(covers) if i != n), default=0.0)
+            ties = sum(c[0] >= cover - TIE for c in covers)
             phrasing = _phrasing(query.asked, self._phrasing_stems(entry_id, title, questions))
             values = (cover, key_cover, rare, query.unknown / max(query.content, 1),
                       float(query.foreign > 0), phrasing, cover - runner_up,
-                      float(len(query.terms) == 1), float(query.elsewhere))
+                      float(len(query.terms) == 1), float(query.elsewhere), 1.0 / ties)
             p = calibration.probability(values)
             if not key_cover:  # the question names nothing the entry is about
                 p = min(p, KEYLESS_CAP)

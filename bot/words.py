@@ -58,6 +58,17 @@ CHAT_WORDS = frozenset(
 )
 
 
+# Chat spellings of common words, read as the words they stand for.
+SHORTHAND = {
+    "wat": "what", "wut": "what", "wot": "what", "whats": "what", "wats": "what",
+    "u": "you", "ur": "your", "r": "are", "y": "why", "n": "and", "w": "with", "b4": "before",
+    "bc": "because", "cuz": "because", "coz": "because", "cos": "because", "abt": "about",
+    "tho": "though", "thru": "through", "smth": "something", "sth": "something",
+    "ppl": "people", "pls": "please", "plz": "please", "thx": "thanks", "ty": "thanks",
+    "prolly": "probably", "rn": "now", "gf": "girlfriend", "bf": "boyfriend", "og": "original",
+}
+
+
 def clean(text: str) -> str:
     """The text with unencodable characters (lone surrogates) replaced, at most MAX_INPUT long."""
     text = text[:MAX_INPUT]
