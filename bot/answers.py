@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from bot.knowledge import Entry, Film
-from bot.messages import is_smalltalk, split_two
+from bot.messages import smalltalk_kind, split_two
 from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
+from bot.search import Hit
 from bot.store import now, write
 from bot.words import clean
 
@@ -136,7 +137,7 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
         first = parts[0]
         result = Answer(question, True, first.entry, first.confidence, alternatives,
                         films.get(first.entry.film), first.standings, ANSWER, None, parts)
-    elif is_smalltalk(text):
+    elif _smalltalk(text, top):
         return Answer(question, False, None, top.confidence if top else 0.0, (), default_film,
                       outcome=SMALLTALK, examples=_examples(app, text))
     else:
@@ -149,6 +150,12 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
         log_question(app.db, source, text, result.entry.id if result.entry else None,
                      result.confidence)
     return result
+
+
+def _smalltalk(text: str, top: Hit | None) -> bool:
+    """About the bot, or a greeting or thanks that asks nothing the knowledge base knows."""
+    kind = smalltalk_kind(text)
+    return kind == "about" or (kind == "greeting" and (top is None or top.confidence < CLOSEST_AT))
 
 
 def _two_parts(app: App, text: str) -> tuple[Part, ...] | None:
@@ -191,15 +198,21 @@ def _standings(app: App, entry: Entry) -> Tally | None:
 
 
 def _examples(app: App, text: str, n: int = 2) -> tuple[str, ...]:
-    """Questions to try: the first listed question of entries that give nothing away."""
-    rows = app.db.execute(
-        "SELECT questions FROM entries WHERE spoiler = 0 AND questions != '' ORDER BY id"
-    ).fetchall()
-    if not rows:
-        return ()
-    start = zlib.crc32(text.encode("utf-8", "replace")) % len(rows)
-    picked = [rows[(start + k * max(1, len(rows) // n)) % len(rows)][0] for k in range(n)]
-    return tuple(dict.fromkeys(q.split("\n")[0] for q in picked))
+    """Questions to try: the first listed question of entries that give nothing away (a
+    different pair for different messages; two indexed lookups, whatever the size)."""
+    top = app.db.execute("SELECT max(rowid) FROM entries").fetchone()[0] or 0
+    start = zlib.crc32(text.encode("utf-8", "replace")) % (top + 1)
+    found: list[str] = []
+    for k in range(n):
+        row = app.db.execute(
+            "SELECT questions FROM entries WHERE spoiler = 0 AND questions != '' AND rowid >= ? "
+            "ORDER BY rowid LIMIT 1", [(start + k * (top // n + 1)) % (top + 1)]).fetchone()
+        if row is None:
+            row = app.db.execute("SELECT questions FROM entries WHERE spoiler = 0 AND "
+                                 "questions != '' ORDER BY rowid LIMIT 1").fetchone()
+        if row and row[0].split("\n")[0] not in found:
+            found.append(row[0].split("\n")[0])
+    return tuple(found)
 
 
 def log_question(db: Database, source: str, text: str, entry_id: str | None,

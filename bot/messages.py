@@ -42,14 +42,17 @@ MIN_PART_WORDS = 2
 MAX_SPLITS = 8  # places tried per pattern: bounded work on a wall of question marks
 
 
-def is_smalltalk(text: str) -> bool:
-    """Greetings, thanks and questions about the bot (the caller checks that the knowledge
-    base has no confident answer first)."""
+def smalltalk_kind(text: str) -> str | None:
+    """"about" for a question about the bot, "greeting" for a message that opens with a
+    greeting or thanks, else None. The caller decides with the knowledge base's answer:
+    "hey, why is Misaki in Korea" is a question."""
     norm = normalize(text)
+    if _ABOUT_BOT.search(" ".join(re.findall(r"[a-z]+", norm[:300]))):
+        return "about"
     first = re.findall(r"[a-z]+", norm[:40])
     if first and (first[0] in GREETINGS or first[0] in THANKS):
-        return True
-    return bool(_ABOUT_BOT.search(" ".join(re.findall(r"[a-z]+", norm[:300]))))
+        return "greeting"
+    return None
 
 
 def split_two(text: str) -> tuple[str, str] | None:

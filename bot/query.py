@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from bot import english
 from bot.words import MAX_TYPO_LEN, SHORTHAND, edits, is_filler, stem, words
 
-MAX_TYPOS = 6  # words per question looked up as typos
+MAX_TYPOS = 4  # words per question looked up as typos
 MAX_TERMS = 24  # known terms kept per question (the most specific ones)
 MIN_TYPO_LEN = 3  # "wat" → "what"; but a known word is only aimed at from four letters on
 MIN_KNOWN_TYPO_LEN = 4
@@ -126,7 +126,8 @@ def analyse(question: str, lex: Lexicon) -> Query:
                 terms.setdefault(related, _term(word, group, rdf, lex, typo=True))
             continue
         fixed = None
-        if typos < MAX_TYPOS and MIN_TYPO_LEN <= len(word) <= MAX_TYPO_LEN and word.isalpha():
+        if (typos < MAX_TYPOS and MIN_TYPO_LEN <= len(word) <= MAX_TYPO_LEN and word.isascii()
+                and word.isalpha()):
             typos += 1
             fixed = correct(word, lex)
             if fixed is not None:

@@ -19,6 +19,7 @@ just words.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import sqlite3
@@ -261,21 +262,28 @@ class SearchIndex:
         if not query.terms:
             return []
         common = max(COMMON_MIN_DF, COMMON_SHARE * self._n)
-        selective = [t for t in query.terms if t.df <= common] or [
-            min(query.terms, key=lambda t: t.df)]  # all common: the rarest one finds candidates
+        selective = [t for t in query.terms if t.df <= common]
+        columns = KEY_COLUMNS
+        if not selective:  # only common words: the rarest finds candidates, in titles first
+            selective, columns = [min(query.terms, key=lambda t: t.df)], ("title",)
         stems = sorted({s for t in selective for s in t.stems})
         words_or = " OR ".join(f'"{s}"' for s in stems)
         # An entry with none of the question's words in its title, questions, aliases or tags
         # is rarely the answer, so look there first and score far fewer rows; the whole text
         # is searched only when nothing matches there.
-        rows = (self._ranked(f"{{{' '.join(KEY_COLUMNS)}}} : ({words_or})", CANDIDATES)
+        rows = (self._ranked(f"{{{' '.join(columns)}}} : ({words_or})", CANDIDATES)
+                or (columns != KEY_COLUMNS
+                    and self._ranked(f"{{{' '.join(KEY_COLUMNS)}}} : ({words_or})", CANDIDATES))
                 or self._ranked(words_or, CANDIDATES))
         covers = [_coverage(query, set(r[3].split()), set(r[4].split())) for r in rows]
+        ascending = sorted(c[0] for c in covers)
         hits = []
         for n, (entry_id, title, spoiler, _key, _answer, questions, rank) in enumerate(rows):
             cover, key_cover, rare = covers[n]
-            runner_up = max((c[0] for i, c in enumerate(covers) if i != n), default=0.0)
-            ties = sum(c[0] >= cover - TIE for c in covers)
+            # the best coverage among the other candidates, and how many cover as well
+            runner_up = 0.0 if len(ascending) < 2 else (
+                ascending[-2] if cover >= ascending[-1] else ascending[-1])
+            ties = len(ascending) - bisect.bisect_left(ascending, cover - TIE)
             phrasing = _phrasing(query.asked, self._phrasing_stems(entry_id, title, questions))
             values = (cover, key_cover, rare, query.unknown / max(query.content, 1),
                       float(query.foreign > 0), phrasing, cover - runner_up,

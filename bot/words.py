@@ -20,7 +20,7 @@ _STEMMER = snowballstemmer.stemmer("english")
 MAX_INPUT = 2000  # characters of a question looked at (the /ask limit is 1,000)
 MAX_NORMALIZED = 4000  # characters after NFKD, which can multiply length by up to 18
 MAX_WORDS = 80  # words of one question that are analysed
-MAX_TYPO_LEN = 20  # longer words are never typo-corrected: no real word is that long
+MAX_TYPO_LEN = 16  # longer words are never typo-corrected (hardly any real word is longer)
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 STOPWORDS = frozenset(

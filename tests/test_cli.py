@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from bot.cli import cli
 from tests.conftest import REPO
 
-
 # Floors for the shipped dev sets, just under what the bot reaches (see CHANGELOG / README).
 RECALL_FLOOR = 0.70
 ABSTENTION_FLOOR = 0.45

@@ -269,3 +269,47 @@ async def test_server_spoiler_setting_is_for_moderators(fake: FakeDiscord,
     asked = await fake.slash("ask", {"question": "why is misaki in korea", "spoilers": False},
                              user=member)  # the asker's own choice still wins
     assert embed_of(await asked.wait_response(timeout=3))["description"].startswith("||")
+
+
+async def test_two_questions_in_one_get_one_embed_each(fake: FakeDiscord,
+                                                      start_dmc: StartBot) -> None:
+    await start_dmc()
+    handle = await fake.slash(
+        "ask", {"question": "why can't kafuku drive himself? and was takatsuki arrested?",
+                "spoilers": True})
+    await handle.wait_response(timeout=3)
+    embeds = handle.response["data"]["embeds"]
+    assert [e["title"] for e in embeds] == ["Why does Kafuku need a driver?",
+                                            "Why is Takatsuki arrested?"]
+    assert embeds[0]["author"]["name"] == "Q: why can't kafuku drive himself"
+    assert embeds[1]["author"]["name"] == "Q: was takatsuki arrested?"
+    ids = custom_ids(handle.original)
+    assert {"fb:up:why-a-driver", "fb:up:takatsuki-arrest"} <= set(ids)
+
+
+async def test_closest_match_is_one_click_away(fake: FakeDiscord, start_dmc: StartBot) -> None:
+    client = await start_dmc()
+    handle = await fake.slash("ask", {"question": "what does the red saab mean?"})
+    embed = embed_of(await handle.wait_response(timeout=3))
+    assert embed["title"] == "I'm not sure I have a curated answer for that"
+    assert "sure) is:" in embed["description"]
+    ids = custom_ids(handle.original)
+    assert ids[0] == "rel:ending-korea" and not any(i.startswith("fb:") for i in ids)
+    click = await fake.click("rel:ending-korea", int(handle.original["id"]))
+    response = await click.wait_response(timeout=3)
+    assert response["data"]["flags"] & 64  # only for the person who clicked
+    assert response["data"]["embeds"][0]["description"].startswith("||**Why is Misaki")
+    logged = list(client.app.db["question_log"].rows)
+    assert [r["entry_id"] for r in logged] == [None]  # not an answer: moderators see it
+
+
+async def test_greetings_get_a_friendly_reply_and_are_not_logged(fake: FakeDiscord,
+                                                                 start_dmc: StartBot) -> None:
+    client = await start_dmc()
+    for text in ("hi there!", "thanks, that helped", "what can you do?"):
+        handle = await fake.slash("ask", {"question": text})
+        embed = embed_of(await handle.wait_response(timeout=3))
+        assert embed["title"] == "Hi!"
+        assert "/about" in embed["description"] and "• " in embed["description"]
+        assert custom_ids(handle.original) == []
+    assert client.app.db["question_log"].count == 0
