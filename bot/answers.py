@@ -121,10 +121,14 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
     """Answer ``question`` from the knowledge base (see the module docstring); log it unless
     ``log`` is False or it was small talk."""
     text = clean(question)
-    hits = app.index.search(text)
+    query = app.index.analyse(text)
+    hits = app.index.search_query(query)
     top = hits[0] if hits else None
     films = app.films()
     default_film = next(iter(films.values()), None)
+    kind = smalltalk_kind(text)
+    if kind == "about" and len(query.terms) <= 1:  # "how do I use this", "who made you"
+        return _smalltalk_answer(app, question, text, top, default_film)
     parts = _two_parts(app, text)
     if parts is None and top is not None and top.confidence >= ANSWER_AT:
         entry = app.index.get(top.id)
@@ -137,9 +141,8 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
         first = parts[0]
         result = Answer(question, True, first.entry, first.confidence, alternatives,
                         films.get(first.entry.film), first.standings, ANSWER, None, parts)
-    elif _smalltalk(text, top):
-        return Answer(question, False, None, top.confidence if top else 0.0, (), default_film,
-                      outcome=SMALLTALK, examples=_examples(app, text))
+    elif kind is not None and (top is None or top.confidence < CLOSEST_AT):
+        return _smalltalk_answer(app, question, text, top, default_film)
     else:
         closest = top is not None and top.confidence >= CLOSEST_AT
         suggested = Alternative(top.id, top.title, top.spoiler) if closest and top else None
@@ -152,10 +155,11 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
     return result
 
 
-def _smalltalk(text: str, top: Hit | None) -> bool:
-    """About the bot, or a greeting or thanks that asks nothing the knowledge base knows."""
-    kind = smalltalk_kind(text)
-    return kind == "about" or (kind == "greeting" and (top is None or top.confidence < CLOSEST_AT))
+def _smalltalk_answer(app: App, question: str, text: str, top: Hit | None,
+                      film: Film | None) -> Answer:
+    """The friendly reply to greetings, thanks and questions about the bot (not logged)."""
+    return Answer(question, False, None, top.confidence if top else 0.0, (), film,
+                  outcome=SMALLTALK, examples=_examples(app, text))
 
 
 def _two_parts(app: App, text: str) -> tuple[Part, ...] | None:

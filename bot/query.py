@@ -32,6 +32,7 @@ MAX_TERMS = 24  # known terms kept per question (the most specific ones)
 MIN_TYPO_LEN = 3  # "wat" → "what"; but a known word is only aimed at from four letters on
 MIN_KNOWN_TYPO_LEN = 4
 INCIDENTAL = 0.3
+EVERYDAY, COMMON = 0.4, 0.7
 # Questions about other works than the film: other roles, films, books, recommendations.
 _ELSEWHERE = re.compile(
     r"\b(?:what|which|who) else\b|\banything else\b"
@@ -53,13 +54,14 @@ class Term:
     idf: float
     typo: bool = False
     topical: bool = True  # used in some entry's title, questions, aliases or tags
+    generic: float = 1.0  # less than 1 for everyday English words ("right", "old", "even")
 
     @property
     def weight(self) -> float:
         """How much the word says about which entry is meant: its IDF, but much less for a
         word that only ever occurs inside answers ("guy", "job"), never in what an entry is
-        about."""
-        return self.idf * (1.0 if self.topical else INCIDENTAL)
+        about, and less for everyday English words than for names, places and objects."""
+        return self.idf * (1.0 if self.topical else INCIDENTAL) * self.generic
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ def analyse(question: str, lex: Lexicon) -> Query:
                 and word.isalpha()):
             typos += 1
             fixed = correct(word, lex)
-            if fixed is not None:
+            if fixed is not None:  # phrasing likeness reads the word that was meant
+                asked.discard(s)
                 asked.add(stem(fixed))
         if fixed is None:
             foreign += 1
@@ -156,7 +159,18 @@ def analyse(question: str, lex: Lexicon) -> Query:
 
 def _term(word: str, group: frozenset[str], df: int, lex: Lexicon, typo: bool = False) -> Term:
     stems = group | family(group, lex)
-    return Term(word, stems, df, idf(lex.n, df), typo, any(lex.topical(s) for s in stems))
+    return Term(word, stems, df, idf(lex.n, df), typo, any(lex.topical(s) for s in stems),
+                generic(word))
+
+
+def generic(word: str) -> float:
+    """How specific a word is in English at large: the thousand most frequent words weigh
+    EVERYDAY, the next four thousand COMMON, the rest (and names, which are not in the
+    list) fully."""
+    rank = english.ranks().get(word)
+    if rank is None or rank >= 5000:
+        return 1.0
+    return EVERYDAY if rank < 1000 else COMMON
 
 
 def family(group: frozenset[str], lex: Lexicon) -> frozenset[str]:

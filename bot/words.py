@@ -53,7 +53,7 @@ CHAT_WORDS = frozenset(
     smth sth ppl pls plz thx ty tysm np nvm ofc def prolly srsly lowkey highkey
     og gf bf bro bruh dude fam yall ya yea yep yup nope nah hmm hm ah oh uh um umm er
     lemme gimme dunno aint ain gotcha welp ig istg deadass okk alright anyways
-    honestly genuinely seriously basically apparently totally somehow pretty
+    honestly genuinely seriously basically apparently totally somehow pretty though probably
     """.split()
 )
 
