@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 ANSWER, CLOSEST, ABSTAIN, SMALLTALK = "answer", "closest", "abstain", "smalltalk"
 # Calibrated probability that the best entry is right, needed to give it as the answer ...
-ANSWER_AT = 0.6
+ANSWER_AT = 0.5
 # ... and to offer it as a closest match ("not sure, but is it this?").
 CLOSEST_AT = 0.2
 # Below this an entry is not even offered as a "closest topic".
@@ -141,7 +141,8 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
         first = parts[0]
         result = Answer(question, True, first.entry, first.confidence, alternatives,
                         films.get(first.entry.film), first.standings, ANSWER, None, parts)
-    elif kind is not None and (top is None or top.confidence < CLOSEST_AT):
+    elif kind is not None and (top is None or top.confidence < CLOSEST_AT
+                               or not any(t.specific for t in query.terms)):
         return _smalltalk_answer(app, question, text, top, default_film)
     else:
         closest = top is not None and top.confidence >= CLOSEST_AT

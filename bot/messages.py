@@ -50,9 +50,14 @@ def smalltalk_kind(text: str) -> str | None:
     if _ABOUT_BOT.search(" ".join(re.findall(r"[a-z]+", norm[:300]))):
         return "about"
     first = re.findall(r"[a-z]+", norm[:40])
-    if first and (first[0] in GREETINGS or first[0] in THANKS):
+    if first and (_squeeze(first[0]) in GREETINGS or first[0] in THANKS):
         return "greeting"
     return None
+
+
+def _squeeze(word: str) -> str:
+    """"hiii" → "hi", "heyyy" → "hey": letters repeated for effect, once."""
+    return re.sub(r"(.)\1+$", r"\1", word)
 
 
 def split_two(text: str) -> tuple[str, str] | None:

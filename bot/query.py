@@ -35,10 +35,13 @@ INCIDENTAL = 0.3
 EVERYDAY, COMMON = 0.4, 0.7
 # Questions about other works than the film: other roles, films, books, recommendations.
 _ELSEWHERE = re.compile(
-    r"\b(?:what|which|who) else\b|\banything else\b"
+    r"\b(?:what|which|who) else\b|\banything else\b|\bbesides (?:this|that|it|drive)\b"
     r"|\b(?:other|another|next|new|latest|previous|earlier|later) (?:films?|movies?|roles?|works?"
     r"|books?|novels?|stories|shows?|series|adaptations?|projects?|parts?)\b"
     r"|\b(?:been|starred|star|appeared|appear|acted|act|played) in (?:other|any|anything|what)\b"
+    r"|\b(?:make|made|direct|directed|do|did|write|wrote) (?:after|before|since) (?:this|that|it|"
+    r"drive)\b"
+    r"|\b(?:that|the same) year\b|\bthe year\b.{0,40}\bnominated\b"
     r"|\bworth (?:watching|it|a watch|seeing|reading)\b|\bany good\b|\brecommend"
     r"|\bsimilar (?:films?|movies?)\b|\bcompare\b|\bcompared\b")
 PREFIX_SLACK = 3  # "epilog" → "epilogue": a cut-off word finds the known word it starts
@@ -55,6 +58,11 @@ class Term:
     typo: bool = False
     topical: bool = True  # used in some entry's title, questions, aliases or tags
     generic: float = 1.0  # less than 1 for everyday English words ("right", "old", "even")
+
+    @property
+    def specific(self) -> bool:
+        """A name, place or object the knowledge base is about, not an everyday word."""
+        return self.topical and self.generic == 1.0
 
     @property
     def weight(self) -> float:
@@ -160,7 +168,7 @@ def analyse(question: str, lex: Lexicon) -> Query:
 def _term(word: str, group: frozenset[str], df: int, lex: Lexicon, typo: bool = False) -> Term:
     stems = group | family(group, lex)
     return Term(word, stems, df, idf(lex.n, df), typo, any(lex.topical(s) for s in stems),
-                generic(word))
+                EVERYDAY if word.isdigit() else generic(word))
 
 
 def generic(word: str) -> float:

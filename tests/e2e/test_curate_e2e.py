@@ -129,8 +129,7 @@ async def test_modal_submit_adds_a_searchable_entry(fake: FakeDiscord,
                                                     start_dmc: StartBot) -> None:
     mod = moderator(fake)
     client = await start_dmc()
-    assert (await ask_title(fake, "does misaki smile in the supermarket")).startswith(
-        ("I don't", "I'm not sure"))
+    assert await ask_title(fake, "does misaki smile in the supermarket") != NEW["title"]
     modal = await kb(fake, "add", {}, mod)
     assert set(fields_of(modal)) == {"title", "questions", "answer", "sources", "tags"}
     done = await (await submit(fake, modal, NEW, mod)).wait_response(timeout=3)
