@@ -8,7 +8,7 @@ the covered words are, how many words the knowledge base has never seen, phrasin
 the margin over the runner-up), and its confidence is the model's calibrated probability
 that it is the right answer. Candidates are ranked by that probability.
 
-One stemmer: FTS5 indexes the entries' Snowball-stemmed words (``words.term_sequence``)
+One stemmer: FTS5 indexes the entries' Snowball-stemmed words (``entry_rows.index_entry``)
 with the plain ``unicode61`` tokenizer, and questions are stemmed the same way, so the index,
 coverage and typo fixes never disagree (FTS5's own ``porter`` would stem the stems again).
 
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from bot import calibration
-from bot.entry_rows import entry_from_row, film_dict, fts_row, row_and_terms, surface_words
+from bot.entry_rows import entry_from_row, film_dict, index_entry
 from bot.knowledge import Entry, Film
 from bot.query import Lexicon, Query, analyse
 from bot.store import ENTRY_SEARCH_COLUMNS, get_meta, set_meta, write
@@ -38,13 +38,12 @@ from bot.words import stem, words
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "2"  # bump when what is stored per entry changes: forces one rebuild
+INDEX_VERSION = "3"  # bump when what is stored per entry changes: forces one rebuild
 KEY_COLUMNS = ("title", "questions", "aliases", "tags")
 _FTS_COLUMNS = ", ".join(ENTRY_SEARCH_COLUMNS)
 _FTS_MARKS = ", ".join("?" * len(ENTRY_SEARCH_COLUMNS))
 CANDIDATES = 20
 TOP_CACHE = 2048  # recent FTS queries whose ranked row ids are kept (about 1 MB)
-PHRASINGS_CACHE = 20_000  # entries whose phrasing stems are kept (a few MB at most)
 # bm25 column weights, in ENTRY_SEARCH_COLUMNS order: title, questions, aliases, tags, answer
 WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
 ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
@@ -79,7 +78,6 @@ class SearchIndex:
         self.db = db
         self._synonyms: dict[str, frozenset[str]] = {}
         self._lexicon: Lexicon | None = None  # vocabulary in memory, built lazily
-        self._phrasings: dict[str, tuple[tuple[str, ...], ...]] = {}  # entry id → stems
         self._top: dict[tuple[str, int], tuple[tuple[int, float], ...]] = {}  # query → ranks
         self._titles: tuple[tuple[str, ...], ...] = ()
         if get_meta(db, "index_version") != INDEX_VERSION:
@@ -105,13 +103,12 @@ class SearchIndex:
             rows, fts, df, key_df = [], [], Counter[str](), Counter[str]()
             surface: dict[str, str] = {}
             for entry in entries:
-                row, key, answer = row_and_terms(
-                    entry, "moderator" if entry.id in moderated else "yaml")
-                rows.append(row)
-                fts.append(fts_row(entry))
-                key_df.update(key)
-                df.update(key | answer)
-                surface.update(surface_words(entry))
+                done = index_entry(entry, "moderator" if entry.id in moderated else "yaml")
+                rows.append(done.row)
+                fts.append(done.fts)
+                key_df.update(done.key)
+                df.update(done.key | done.answer)
+                surface.update(done.surface)
             self.db["entries"].insert_all(rows, batch_size=500)
             rowids = dict(self.db.execute("SELECT id, rowid FROM entries"))
             self.db.conn.executemany(
@@ -125,13 +122,13 @@ class SearchIndex:
         """Add or replace one entry (moderator edits); searchable at once."""
         with write(self.db):
             self._delete(entry.id)
-            row = row_and_terms(entry, origin)[0]
-            rowid = self.db["entries"].insert(row).last_rowid
+            done = index_entry(entry, origin)
+            rowid = self.db["entries"].insert(done.row).last_rowid
             self.db.execute(
                 f"INSERT INTO entries_fts (rowid, {_FTS_COLUMNS}) VALUES (?, {_FTS_MARKS})",
-                [rowid, *fts_row(entry)])
-            self._add_vocab([row], +1)
-            self._write_words(surface_words(entry))
+                [rowid, *done.fts])
+            self._add_vocab([done.row], +1)
+            self._write_words(done.surface)
         self._forget()
 
     def delete(self, entry_id: str) -> None:
@@ -194,7 +191,6 @@ class SearchIndex:
     def _forget(self) -> None:
         """Drop everything worked out from the index's content, after it changed."""
         self._lexicon = None
-        self._phrasings = {}
         self._top = {}
         self._n = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
         self._version = self._data_version()
@@ -275,16 +271,16 @@ class SearchIndex:
                 or (columns != KEY_COLUMNS
                     and self._ranked(f"{{{' '.join(KEY_COLUMNS)}}} : ({words_or})", CANDIDATES))
                 or self._ranked(words_or, CANDIDATES))
-        covers = [_coverage(query, set(r[3].split()), set(r[4].split())) for r in rows]
+        covers = [_coverage(query, f" {r[3]} ", f" {r[4]} ") for r in rows]
         ascending = sorted(c[0] for c in covers)
         hits = []
-        for n, (entry_id, title, spoiler, _key, _answer, questions, rank) in enumerate(rows):
+        for n, (entry_id, title, spoiler, _key, _answer, phrasings, rank) in enumerate(rows):
             cover, key_cover, rare = covers[n]
             # the best coverage among the other candidates, and how many cover as well
             runner_up = 0.0 if len(ascending) < 2 else (
                 ascending[-2] if cover >= ascending[-1] else ascending[-1])
             ties = len(ascending) - bisect.bisect_left(ascending, cover - TIE)
-            phrasing = _phrasing(query.asked, self._phrasing_stems(entry_id, title, questions))
+            phrasing = _phrasing(query.asked, phrasings)
             values = (cover, key_cover, rare, query.unknown / max(query.content, 1),
                       float(query.foreign > 0), phrasing, cover - runner_up,
                       float(len(query.terms) == 1), float(query.elsewhere), 1.0 / ties)
@@ -294,19 +290,6 @@ class SearchIndex:
             hits.append(Hit(entry_id, title, bool(spoiler), p, rank, values))
         hits.sort(key=lambda h: (-h.confidence, h.rank))
         return hits[:limit]
-
-    def _phrasing_stems(self, entry_id: str, title: str, questions: str
-                        ) -> tuple[tuple[str, ...], ...]:
-        """The distinct stems of an entry's title and of each listed question, worked out
-        once (as tuples, which the garbage collector stops scanning)."""
-        found = self._phrasings.get(entry_id)
-        if found is None:
-            found = tuple(tuple({stem(w) for w in words(text)})
-                          for text in (title, *questions.split("\n")))
-            if len(self._phrasings) >= PHRASINGS_CACHE:
-                del self._phrasings[next(iter(self._phrasings))]  # the oldest
-            self._phrasings[entry_id] = found
-        return found
 
     def _ranked(self, match: str, limit: int) -> list[tuple]:
         """Top rows for an FTS5 query, ranked by weighted bm25.
@@ -325,7 +308,7 @@ class SearchIndex:
         if not top:
             return []
         rows = {r[0]: r[1:] for r in self.db.execute(
-            "SELECT rowid, id, title, spoiler, key_terms, answer_terms, questions FROM entries "
+            "SELECT rowid, id, title, spoiler, key_terms, answer_terms, phrasings FROM entries "
             f"WHERE rowid IN ({','.join('?' * len(top))})", [rowid for rowid, _ in top])}
         return [(*rows[rowid], rank) for rowid, rank in top if rowid in rows]
 
@@ -346,20 +329,22 @@ class SearchIndex:
         self._top = {}
 
 
-def _phrasing(asked: frozenset[str], phrasings: tuple[tuple[str, ...], ...]) -> float:
-    """Best Jaccard similarity between the question's words (stopwords included) and a phrasing
-    (each a tuple of distinct stems)."""
+def _phrasing(asked: frozenset[str], phrasings: str) -> float:
+    """Best Jaccard similarity between the question's words (stopwords included) and the
+    entry's title or one of its listed questions (stored as lines of distinct stems)."""
     best = 0.0
-    for theirs in phrasings:
+    for line in phrasings.split("\n"):
+        theirs = line.split()
         if theirs:
             shared = len(asked.intersection(theirs))
             best = max(best, shared / (len(asked) + len(theirs) - shared))
     return best
 
 
-def _coverage(query: Query, key: set[str], answer: set[str]) -> tuple[float, float, float]:
+def _coverage(query: Query, key: str, answer: str) -> tuple[float, float, float]:
     """(weighted coverage, the same counting key fields only, rarest term covered) of the
-    question's words by one entry.
+    question's words by one entry. ``key`` and ``answer`` are the entry's space-separated
+    stems with a space at each end, searched as text (faster than building sets).
 
     Known terms weigh their IDF (less when incidental); a real word the knowledge base never
     uses weighs UNKNOWN_WEIGHT and a foreign word FOREIGN_WEIGHT, about as much as a common
@@ -373,11 +358,11 @@ def _coverage(query: Query, key: set[str], answer: set[str]) -> tuple[float, flo
     for t in query.terms:
         weight = t.weight * (TYPO_WEIGHT if t.typo else 1.0)
         total += t.weight
-        if t.stems & key:
+        if any(f" {s} " in key for s in t.stems):
             covered += weight
             in_key += weight
             share = 1.0
-        elif t.stems & answer:
+        elif any(f" {s} " in answer for s in t.stems):
             covered += weight * ANSWER_ONLY_WEIGHT
             share = 0.5
         else:

@@ -242,4 +242,7 @@ def m006_stemmed_index(db: Database) -> None:
         "CREATE VIRTUAL TABLE entries_fts USING fts5("
         f"{', '.join(ENTRY_SEARCH_COLUMNS)}, tokenize='{FTS_TOKENIZE}')")
     db["vocab_words"].create({"word": str, "stem": str}, pk="word")
+    # the distinct stems (stopwords included) of the title and of each listed question, one
+    # line each: phrasing likeness, worked out once per entry rather than per question
+    db["entries"].add_column("phrasings", str)
     db.execute("DELETE FROM meta WHERE key = 'knowledge_hash'")
