@@ -48,7 +48,7 @@ from benchmarks import synth
 from bot.answers import ANSWER, ask
 from bot.app import open_app
 from bot.config import Settings
-from bot.words import STOPWORDS, stem, term_sequence, words
+from bot.words import is_filler, stem, term_sequence, words
 
 WARMUP = 20
 TARGET_P99_MS = 2.0  # at 10,000 entries
@@ -66,8 +66,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def query_tokens(text: str) -> list[str]:
-    """The tokens every engine gets: the bot's stems of the question, stopwords dropped."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    """The tokens every engine gets: the bot's stems of the question's words, with the
+    stopwords and chat shorthand it drops dropped."""
+    return [stem(w) for w in words(text) if not is_filler(w)]
 
 
 def peer_corpus(app) -> tuple[list[str], list[list[str]]]:

@@ -300,11 +300,17 @@ class SearchIndex:
         """
         key = (match, limit)
         top = self._top.get(key)
-        if top is None:
-            top = self.rank_fts(match, limit)
+        if top is None:  # one query: rank in FTS5, then join only the best rows
+            rows = self._query(
+                "SELECT e.rowid, e.id, e.title, e.spoiler, e.key_terms, e.answer_terms, "
+                "e.phrasings, t.rank FROM (SELECT rowid, bm25(entries_fts, ?, ?, ?, ?, ?) AS "
+                "rank FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?) AS t "
+                "JOIN entries AS e ON e.rowid = t.rowid ORDER BY t.rank",
+                [*WEIGHTS, match, limit])
             if len(self._top) >= TOP_CACHE:
                 del self._top[next(iter(self._top))]  # the oldest
-            self._top[key] = top
+            self._top[key] = tuple((r[0], r[-1]) for r in rows)
+            return [r[1:] for r in rows]
         if not top:
             return []
         rows = {r[0]: r[1:] for r in self.db.execute(
@@ -312,17 +318,12 @@ class SearchIndex:
             f"WHERE rowid IN ({','.join('?' * len(top))})", [rowid for rowid, _ in top])}
         return [(*rows[rowid], rank) for rowid, rank in top if rowid in rows]
 
-    def rank_fts(self, match: str, limit: int) -> tuple[tuple[int, float], ...]:
-        """(rowid, bm25) of the best rows for an FTS5 query, uncached."""
+    def _query(self, sql: str, params: list) -> list[tuple]:
         try:
-            return tuple(self.db.execute(
-                "SELECT rowid, bm25(entries_fts, ?, ?, ?, ?, ?) AS rank FROM entries_fts "
-                "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?",
-                [*WEIGHTS, match, limit],
-            ))
+            return self.db.execute(sql, params).fetchall()
         except sqlite3.OperationalError:  # pragma: no cover - tokens are quoted stems only
-            log.exception("FTS query failed for %r", match)
-            return ()
+            log.exception("FTS query failed: %r", params)
+            return []
 
     def clear_cache(self) -> None:
         """Forget the ranked results of recent queries (benchmarks time uncached questions)."""
