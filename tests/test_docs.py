@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.cli.group import first_paragraph
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -31,6 +33,26 @@ def test_command_has_help(name: str, command: click.Command) -> None:
 @pytest.mark.parametrize("name", [n for n, c in COMMANDS if not isinstance(c, click.Group)])
 def test_command_is_in_readme(name: str) -> None:
     assert f"python -m bot {name}" in README, f"README does not mention `python -m bot {name}`"
+
+
+GROUPS = [("", cli)] + [(n, c) for n, c in COMMANDS if isinstance(c, click.Group)]
+
+
+@pytest.mark.parametrize(("name", "group"), GROUPS, ids=[n or "top" for n, _ in GROUPS])
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_group_help_shows_whole_descriptions(name: str, group: click.Group, width: int) -> None:
+    """click cut descriptions at 45 characters ("Talk to the bot in the terminal, as...")."""
+    result = CliRunner().invoke(cli, [*name.split(), "--help"], terminal_width=width)
+    assert result.exit_code == 0
+    squashed = "".join(result.output.split())  # wrapped lines join up again
+    for command in group.commands.values():
+        assert command.help
+        assert "".join(first_paragraph(command.help).split()) in squashed, command.name
+
+
+def test_readme_shows_pipx_for_running_the_bot() -> None:
+    install = README[README.index("## Install"):]
+    assert "pipx install .\ndmc-bot ask" in install
 
 
 def test_readme_gives_the_two_commands() -> None:
