@@ -66,6 +66,14 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert '"$status" -eq 5' in ci
 
 
+def test_ci_uses_the_installed_wheel_from_an_empty_folder() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    installed = ci[ci.index("pip wheel"):]
+    assert 'cd "$work/empty"' in installed
+    for command in ("--help", "ask", "kb check", "eval"):
+        assert f'"$bin/dmc-bot" {command}' in installed
+
+
 MODULES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "bot").rglob("*.py")
                  if p.name != "__init__.py")
 
