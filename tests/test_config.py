@@ -117,7 +117,7 @@ def test_endpoint_overrides(config) -> None:
     ("--kb-guilds", "BOT_KB_GUILDS", "1,main", "must be comma-separated server ids"),
     ("--dev-guild", "BOT_DEV_GUILD", "my-server", "must be a server id"),
     ("--shards", "BOT_SHARDS", "4.5", "must be 'auto' or a number of shards"),
-    ("--log-level", "BOT_LOG_LEVEL", "LOUD", "'LOUD' is not one of 'debug', 'info'"),
+    ("--log-level", "BOT_LOG_LEVEL", "LOUD", "'LOUD' is not one of"),
 ])
 def test_bad_values_name_what_the_user_typed(config, flag: str, name: str, value: str,
                                              message: str) -> None:

@@ -9,8 +9,10 @@ How a command is written (``bot/cli/options.py`` and ``bot/cli/group.py``):
   on with ``@with_options(...)`` and takes ``settings`` first through ``@pass_settings``.
   A new setting is one ``setting(...)`` option in ``options.py`` (flag, variable, default,
   help) plus a ``Settings`` field; add it to ``APP_OPTIONS`` if every App needs it.
-- Numbers and choices get a click type with limits (``IntRange``, ``Choice``, the parsers
-  of ``bot.config``), so a bad value is one line naming the flag or variable used.
+- Numbers and choices get a click type with limits (``IntRange``, ``Choice``, the types
+  in ``types.py``), so a bad value is one line naming the flag or variable used;
+  ``tests/test_cli_options.py`` finds every such option by itself and feeds it hostile
+  values.
 - Commands call core functions and raise nothing themselves: ``BotGroup`` shows any
   ``BotError`` as one ``Error:`` line (exit code 1).
 
@@ -42,7 +44,6 @@ from bot.cli.kb import kb
 from bot.cli.options import (
     APP_OPTIONS,
     DISCORD_OPTIONS,
-    FRACTION,
     SettingError,
     pass_app,
     pass_settings,
@@ -50,6 +51,7 @@ from bot.cli.options import (
 )
 from bot.cli.polls import poll
 from bot.cli.settings import config
+from bot.cli.types import FRACTION
 from bot.config import Settings
 from bot.errors import BotError
 from bot.evaluate import evaluate, format_report

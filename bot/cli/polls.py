@@ -12,7 +12,8 @@ import click
 from bot import poll_results, polls
 from bot.app import App
 from bot.cli.group import BotGroup
-from bot.cli.options import POLL_ID, pass_app
+from bot.cli.options import pass_app
+from bot.cli.types import POLL_ID
 from bot.text import render_tally
 
 
