@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import __version__
 from bot.bundled import default_eval_set, eval_sets_path, knowledge_path
 from tests.conftest import REPO
 
@@ -71,7 +72,10 @@ def test_the_wheel_holds_every_module_pack_file_and_eval_set(wheel: Path) -> Non
     assert not any(n.startswith(("knowledge/", "tests/")) for n in names)
     with zipfile.ZipFile(wheel) as archive:
         entry_points = archive.read(next(n for n in names if n.endswith("entry_points.txt")))
+        metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert b"dmc-bot = bot.cli:cli" in entry_points
+    assert f"\nVersion: {__version__}\n" in metadata  # one version, written in bot/__init__.py
+    assert "\nRequires-Dist: python-dotenv" in metadata
 
 
 def test_every_subpackage_is_listed_in_pyproject() -> None:

@@ -14,7 +14,9 @@ How a command is written (``bot/cli/options.py`` and ``bot/cli/group.py``):
   ``tests/test_cli_options.py`` finds every such option by itself and feeds it hostile
   values.
 - Commands call core functions and raise nothing themselves: ``BotGroup`` shows any
-  ``BotError`` as one ``Error:`` line (exit code 1).
+  ``BotError`` (or ``OSError``) as one ``Error:`` line (exit code 1), and gives every
+  command it holds, including one added with ``add_command``, its whole first docstring
+  line in ``--help``.
 
 Example::
 
