@@ -130,3 +130,11 @@ def test_a_missing_path_is_one_problem(check) -> None:
     result = check("no-such-folder")
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == "no-such-folder:1: knowledge folder not found"
+
+
+def test_a_missing_knowledge_folder_is_named_as_given(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["ask", "why", "--db", "a.db", "--knowledge", "sub/missing"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1] == "sub/missing:1: knowledge folder not found"

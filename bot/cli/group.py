@@ -73,7 +73,8 @@ def relative_problems(problems: Iterable[str], knowledge: Path) -> list[str]:
     for problem in problems:
         match = _PROBLEM.match(problem)
         if match:
-            shown = shown_path(base / match["path"])
+            named = Path(match["path"])  # the folder itself is named as given (not found)
+            shown = shown_path(named if named == Path(knowledge) else base / named)
             problem = f"{shown}:{problem[match.end('path') + 1:]}"
         out.append(problem)
     return out
