@@ -186,3 +186,17 @@ def test_reload_ok_and_broken(run, curated: Path, pack: Path) -> None:
         assert ask(index_app, "do they kiss", log=False).entry.answer == "No. They embrace."
     finally:
         db.close()
+
+
+def test_a_page_past_the_end_says_how_many_pages_there_are(tmp_path: Path) -> None:
+    """`kb list --page 10` of 9 pages printed "page 10/9" and no entries."""
+    entries = len(list((REPO / "knowledge").glob("*/entries/*.yaml")))
+    pages = -(-entries // 10)
+    args = ["--db", str(tmp_path / "b.db"), "--knowledge", str(REPO / "knowledge")]
+    last = CliRunner().invoke(cli, ["kb", "list", "--page", str(pages), *args])
+    assert last.exit_code == 0 and f"entries, page {pages}/{pages}:" in last.output
+    past = CliRunner().invoke(cli, ["kb", "list", "--page", str(pages + 1), *args])
+    assert past.exit_code == 2
+    assert past.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--page': {pages + 1} is past the last page: there are "
+        f"{pages} pages (10 entries a page).")
