@@ -34,6 +34,8 @@ def check_path(path: Path) -> CheckResult:
     target = Path(os.path.abspath(path))
     if target.is_file():
         return _check_file(target)
+    if target.name == "entries" and (target.parent / "film.yaml").is_file():
+        target = target.parent  # a film's entries/ folder: check that film
     if target.is_dir() and ((target / "film.yaml").exists() or (target / "entries").is_dir()):
         return _check_film(target)
     try:

@@ -77,6 +77,7 @@ def test_film_and_whole_knowledge_base(check, pack: Path) -> None:
     film = check("knowledge/drive-my-car")
     assert film.exit_code == 0, film.output
     assert film.output == "ok: knowledge/drive-my-car: 5 entries, 2 interpretations\n"
+    assert check("knowledge/drive-my-car/entries/").output == film.output
     (other / "entries" / "other-entry.yaml").write_text("id: other-entry\n", encoding="utf-8")
     assert check("knowledge/drive-my-car").exit_code == 0  # the other film's problem is not its
     broken = check("knowledge/other-film")
