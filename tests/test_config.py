@@ -138,11 +138,13 @@ def test_bad_values_name_what_the_user_typed(config, flag: str, name: str, value
     assert len(by_dotenv.output.splitlines()) == 1
 
 
-def test_a_setting_only_run_uses_does_not_break_other_commands(tmp_path: Path,
-                                                              pack: Path) -> None:
+def test_a_setting_only_run_uses_does_not_break_other_commands(
+        tmp_path: Path, pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """BOT_MOD_ROLES=abc gave a traceback in `kb check`; now only `run` and `config` read it."""
+    monkeypatch.chdir(tmp_path)  # no .env with a token: `run` must stop before connecting
     runner = CliRunner()
-    env = {"BOT_MOD_ROLES": "abc", "BOT_SHARDS": "many", "BOT_LOG_LEVEL": "LOUD"}
+    env = {"BOT_MOD_ROLES": "abc", "BOT_SHARDS": "many", "BOT_LOG_LEVEL": "LOUD",
+           "DISCORD_TOKEN": None}
     checked = runner.invoke(cli, ["kb", "check", str(pack)], env=env)
     assert checked.exit_code == 0, checked.output
     run = runner.invoke(cli, ["run", "--db", str(tmp_path / "r.db")], env=env)
