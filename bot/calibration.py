@@ -2,9 +2,10 @@
 
 Each candidate entry gets a few features (below), and a logistic regression turns them into
 the probability that the entry is the right answer. The coefficients are data
-(``data/calibration.json``), fitted on the development sets by ``python -m bot.calibration``,
-so a percentage shown to users means what it says: of answers shown at 80-90%, about 80-90%
-are right on those sets (``python -m bot eval`` prints the reliability table).
+(``data/calibration.json``), fitted on the chat development sets (chat-dev, heldout-dev) by
+``python -m bot.calibration --write``, so a percentage shown to users means what it says: of
+answers shown at 80-90%, about 80-90% are right on those sets (``python -m bot eval`` prints
+the reliability table).
 
 Features, all in 0..1 or close to it:
 
@@ -157,12 +158,13 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - a mai
     from bot.evaluate import default_sets
 
     parser = argparse.ArgumentParser(description="Refit the answer confidence model.")
-    parser.add_argument("sets", nargs="*", help="question sets (default: the shipped dev sets)")
+    parser.add_argument("sets", nargs="*",
+                        help="question sets (default: the shipped chat dev sets, *-dev.yaml)")
     parser.add_argument("--db", help="database to index into (default: a temporary file)")
     parser.add_argument("--knowledge", help="knowledge folder (default: the bundled one)")
     parser.add_argument("--write", action="store_true", help=f"write data/{FILE}")
     args = parser.parse_args(argv)
-    paths = args.sets or [str(p) for p in default_sets()]
+    paths = args.sets or [str(p) for p in default_sets() if p.name.endswith("-dev.yaml")]
     with tempfile.TemporaryDirectory() as folder:
         data = refit(paths, args.db or str(Path(folder) / "fit.db"), args.knowledge)
     text = json.dumps(data, indent=2) + "\n"

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.answers import ABSTAIN, ANSWER, CLOSEST, SMALLTALK, Answer, ask
+from bot.bundled import eval_sets_path
 from bot.errors import InvalidInput
 from bot.knowledge import Entry
 
@@ -108,6 +108,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "sets": self.sets,
+            "questions": sum(k.total for k in self.kinds.values()),
             "in_scope": self.in_scope,
             "recall_at_1": round(self.recall_at_1, 4),
             "out_of_scope": self.out_of_scope,
@@ -127,8 +128,7 @@ class Report:
 
 def default_sets() -> list[Path]:
     """The shipped development sets (``bot/evalsets/*.yaml``), never a ``*-test`` split."""
-    folder = resources.files("bot") / "evalsets"
-    return sorted(Path(str(p)) for p in folder.iterdir()
+    return sorted(p for p in eval_sets_path().iterdir()
                   if p.name.endswith(".yaml") and not p.name.endswith("-test.yaml"))
 
 
@@ -235,7 +235,8 @@ def format_report(report: Report, *, misses: bool = True) -> str:
         "",
         f"recall@1 in scope: {report.recall_at_1:.1%} of {report.in_scope} "
         "(a closest match does not count)",
-        f"abstention on adjacent + far: {report.abstention:.1%} of {report.out_of_scope}",
+        f"abstention out of scope (adjacent, far): {report.abstention:.1%} of "
+        f"{report.out_of_scope}",
         f"wrong answers shown at >= {SURE:.0%}: {len(report.sure_wrong)}",
         f"premise items answered with the wrong claim: {len(report.premise_wrong)}",
         "",
