@@ -45,6 +45,7 @@ _ELSEWHERE = re.compile(
     r"|\bworth (?:watching|it|a watch|seeing|reading)\b|\bany good\b|\brecommend"
     r"|\bsimilar (?:films?|movies?)\b|\bcompare\b|\bcompared\b")
 PREFIX_SLACK = 3  # "epilog" → "epilogue": a cut-off word finds the known word it starts
+MIN_TWO_EDIT_LEN, PREFIX, TWO_EDIT_CANDIDATES = 6, 3, 40  # two-edit typos of long names
 
 
 @dataclass(frozen=True)
@@ -251,4 +252,41 @@ def correct(word: str, lex: Lexicon) -> str | None:
         return max(sorted(known), key=lambda k: dfs.get(lex.surface[k], 0))
     ranks = english.ranks()
     found = [c for c in candidates if c in ranks]
-    return min(found, key=ranks.__getitem__) if found else None
+    if found:
+        return min(found, key=ranks.__getitem__)
+    return _two_edits(word, lex) if len(word) >= MIN_TWO_EDIT_LEN else None
+
+
+def _two_edits(word: str, lex: Lexicon) -> str | None:
+    """A known name two edits away from a long word ("takatsky" → "takatsuki"), looked for
+    only among the known words that share its first letters: bounded work."""
+    start = bisect.bisect_left(lex.sorted_surface, word[:PREFIX])
+    best: tuple[int, int, str] | None = None
+    for other in lex.sorted_surface[start:start + TWO_EDIT_CANDIDATES]:
+        if not other.startswith(word[:PREFIX]):
+            break
+        if abs(len(other) - len(word)) > 2 or other in english.ranks():
+            continue
+        distance = damerau(word, other, 2)
+        if distance <= 2:
+            df = lex.dfs({lex.surface[other]}).get(lex.surface[other], 0)
+            if df and (best is None or (distance, -df) < best[:2]):
+                best = (distance, -df, other)
+    return best[2] if best else None
+
+
+def damerau(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance between a and b, or limit + 1 once it exceeds limit."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
