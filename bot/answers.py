@@ -127,7 +127,7 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
     films = app.films()
     default_film = next(iter(films.values()), None)
     kind = smalltalk_kind(text)
-    if kind == "about" and len(query.terms) <= 1:  # "how do I use this", "who made you"
+    if kind == "about" and not any(t.specific for t in query.terms):  # "who made you"
         return _smalltalk_answer(app, question, text, top, default_film)
     parts = _two_parts(app, text)
     if parts is None and top is not None and top.confidence >= ANSWER_AT:
