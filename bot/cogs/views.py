@@ -29,10 +29,10 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
                      template=rf"fb:(?P<vote>up|down):(?P<entry>{ENTRY_ID})"):
     """Helpful / Not helpful: one vote per user and entry, changeable."""
 
-    def __init__(self, entry_id: str, helpful: bool):
+    def __init__(self, entry_id: str, helpful: bool, which: str = ""):
         self.entry_id, self.helpful = entry_id, helpful
         super().__init__(discord.ui.Button(
-            label="Helpful" if helpful else "Not helpful",
+            label=("Helpful" if helpful else "Not helpful") + (f" ({which})" if which else ""),
             emoji="👍" if helpful else "👎",
             style=discord.ButtonStyle.secondary,
             custom_id=f"fb:{'up' if helpful else 'down'}:{entry_id}",
@@ -97,9 +97,11 @@ def answer_view(answer: Answer, client: BotClient, *,
     entries; for a closest match, one button that shows it (None when there is nothing)."""
     view = discord.ui.View(timeout=None)
     if answer.outcome == ANSWER and answer.parts:
-        for part in answer.parts[:2]:
-            view.add_item(FeedbackButton(part.entry.id, True))
-            view.add_item(FeedbackButton(part.entry.id, False))
+        several = len(answer.parts) > 1
+        for n, part in enumerate(answer.parts[:2], 1):
+            which = f"answer {n}" if several else ""
+            view.add_item(FeedbackButton(part.entry.id, True, which))
+            view.add_item(FeedbackButton(part.entry.id, False, which))
         shown = {p.entry.id for p in answer.parts}
         wanted = [i for p in answer.parts for i in p.entry.related if i not in shown]
         related = [e for e in (client.app.index.get(i) for i in dict.fromkeys(wanted)) if e][:3]

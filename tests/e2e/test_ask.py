@@ -285,6 +285,8 @@ async def test_two_questions_in_one_get_one_embed_each(fake: FakeDiscord,
     assert embeds[1]["author"]["name"] == "Q: was takatsuki arrested?"
     ids = custom_ids(handle.original)
     assert {"fb:up:why-a-driver", "fb:up:takatsuki-arrest"} <= set(ids)
+    labels = [c["label"] for row in handle.original["components"] for c in row["components"]]
+    assert "Helpful (answer 1)" in labels and "Not helpful (answer 2)" in labels
 
 
 async def test_closest_match_is_one_click_away(fake: FakeDiscord, start_dmc: StartBot) -> None:
