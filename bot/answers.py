@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from bot.candidates import Hit
 from bot.knowledge import Entry, Film
 from bot.messages import smalltalk_kind, split_two
 from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
-from bot.search import Hit
 from bot.store import now, write
 from bot.words import clean
 

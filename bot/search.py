@@ -3,10 +3,10 @@ confidence.
 
 FTS5's bm25 ranks well but its scores are not comparable across questions, so they cannot
 tell "a good match" from "the least bad match". Each candidate therefore gets the features of
-``bot.calibration`` (how much of what the question is about the entry covers, how specific
-the covered words are, how many words the knowledge base has never seen, phrasing likeness,
-the margin over the runner-up), and its confidence is the model's calibrated probability
-that it is the right answer. Candidates are ranked by that probability.
+``bot.calibration`` (``bot.candidates`` works them out: how much of what the question is about
+the entry covers, how many words the knowledge base has never seen, phrasing likeness, the
+margin over the runner-up), and its confidence is the model's calibrated probability that it
+is the right answer. Candidates are ranked by that probability.
 
 One stemmer: FTS5 indexes the entries' Snowball-stemmed words (``entry_rows.index_entry``)
 with the plain ``unicode61`` tokenizer, and questions are stemmed the same way, so the index,
@@ -19,17 +19,15 @@ just words.
 
 from __future__ import annotations
 
-import bisect
 import json
 import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot import calibration
+from bot.candidates import Hit, score
 from bot.entry_rows import entry_from_row, film_dict, index_entry
 from bot.knowledge import Entry, Film
 from bot.query import Lexicon, Query, analyse
@@ -46,29 +44,10 @@ CANDIDATES = 20
 TOP_CACHE = 2048  # recent FTS queries whose ranked row ids are kept (about 1 MB)
 # bm25 column weights, in ENTRY_SEARCH_COLUMNS order: title, questions, aliases, tags, answer
 WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
-ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
-TYPO_WEIGHT = 0.8  # a word matched only through a typo fix or a word of the same family
 # Words found in more than this share of entries (in large knowledge bases) are left out of
 # the FTS query when the question has rarer words: they barely change the ranking, but make
 # FTS5 score most of the table. They still count towards confidence.
 COMMON_SHARE, COMMON_MIN_DF = 0.1, 100
-UNKNOWN_WEIGHT, FOREIGN_WEIGHT = 1.0, 2.5
-# An entry whose title, questions, aliases and tags share no word with the question is at
-# most a closest match, however its answer text happens to match.
-KEYLESS_CAP = 0.4
-TIE = 0.01  # candidates whose coverage is this close count as tied
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One candidate entry for a question."""
-
-    id: str
-    title: str
-    spoiler: bool
-    confidence: float  # 0..1: calibrated probability that this entry answers the question
-    rank: float  # bm25 (lower is better), for tie-breaking
-    features: tuple[float, ...] = ()  # calibration.FEATURES, for evaluation and refitting
 
 
 class SearchIndex:
@@ -271,23 +250,7 @@ class SearchIndex:
                 or (columns != KEY_COLUMNS
                     and self._ranked(f"{{{' '.join(KEY_COLUMNS)}}} : ({words_or})", CANDIDATES))
                 or self._ranked(words_or, CANDIDATES))
-        covers = [_coverage(query, f" {r[3]} ", f" {r[4]} ") for r in rows]
-        ascending = sorted(c[0] for c in covers)
-        hits = []
-        for n, (entry_id, title, spoiler, _key, _answer, phrasings, rank) in enumerate(rows):
-            cover, key_cover, rare = covers[n]
-            # the best coverage among the other candidates, and how many cover as well
-            runner_up = 0.0 if len(ascending) < 2 else (
-                ascending[-2] if cover >= ascending[-1] else ascending[-1])
-            ties = len(ascending) - bisect.bisect_left(ascending, cover - TIE)
-            phrasing = _phrasing(query.asked, phrasings)
-            values = (cover, key_cover, rare, query.unknown / max(query.content, 1),
-                      float(query.foreign > 0), phrasing, cover - runner_up,
-                      float(len(query.terms) == 1), float(query.elsewhere), 1.0 / ties)
-            p = calibration.probability(values)
-            if not key_cover:  # the question names nothing the entry is about
-                p = min(p, KEYLESS_CAP)
-            hits.append(Hit(entry_id, title, bool(spoiler), p, rank, values))
+        hits = score(query, rows)
         hits.sort(key=lambda h: (-h.confidence, h.rank))
         return hits[:limit]
 
@@ -328,46 +291,3 @@ class SearchIndex:
     def clear_cache(self) -> None:
         """Forget the ranked results of recent queries (benchmarks time uncached questions)."""
         self._top = {}
-
-
-def _phrasing(asked: frozenset[str], phrasings: str) -> float:
-    """Best Jaccard similarity between the question's words (stopwords included) and the
-    entry's title or one of its listed questions (stored as lines of distinct stems)."""
-    best = 0.0
-    for line in phrasings.split("\n"):
-        theirs = line.split()
-        if theirs:
-            shared = len(asked.intersection(theirs))
-            best = max(best, shared / (len(asked) + len(theirs) - shared))
-    return best
-
-
-def _coverage(query: Query, key: str, answer: str) -> tuple[float, float, float]:
-    """(weighted coverage, the same counting key fields only, rarest term covered) of the
-    question's words by one entry. ``key`` and ``answer`` are the entry's space-separated
-    stems with a space at each end, searched as text (faster than building sets).
-
-    Known terms weigh their IDF (less when incidental); a real word the knowledge base never
-    uses weighs UNKNOWN_WEIGHT and a foreign word FOREIGN_WEIGHT, about as much as a common
-    known word and a rare one: no entry covers them, so they lower every entry alike without
-    dominating the question.
-    """
-    covered = in_key = 0.0
-    total = UNKNOWN_WEIGHT * query.unknown + FOREIGN_WEIGHT * query.foreign
-    rarest = max(query.terms, key=lambda t: t.weight)
-    rare = 0.0
-    for t in query.terms:
-        weight = t.weight * (TYPO_WEIGHT if t.typo else 1.0)
-        total += t.weight
-        if any(f" {s} " in key for s in t.stems):
-            covered += weight
-            in_key += weight
-            share = 1.0
-        elif any(f" {s} " in answer for s in t.stems):
-            covered += weight * ANSWER_ONLY_WEIGHT
-            share = 0.5
-        else:
-            share = 0.0
-        if t is rarest:
-            rare = share
-    return covered / total, in_key / total, rare
