@@ -33,11 +33,12 @@ MIN_TYPO_LEN = 3  # "wat" → "what"; but a known word is only aimed at from fou
 MIN_KNOWN_TYPO_LEN = 4
 INCIDENTAL = 0.3
 EVERYDAY, COMMON = 0.4, 0.7
-# Questions about other works than the film: other roles, films, books, recommendations.
+# Questions about other works than the film: other roles and films, recommendations. ("Other
+# stories" is left out: the film draws on other stories of the same book.)
 _ELSEWHERE = re.compile(
     r"\b(?:what|which|who) else\b|\banything else\b|\bbesides (?:this|that|it|drive)\b"
     r"|\b(?:other|another|next|new|latest|previous|earlier|later) (?:films?|movies?|roles?|works?"
-    r"|books?|novels?|stories|shows?|series|adaptations?|projects?|parts?)\b"
+    r"|shows?|series|projects?)\b"
     r"|\b(?:been|starred|star|appeared|appear|acted|act|played) in (?:other|any|anything|what)\b"
     r"|\b(?:make|made|direct|directed|do|did|write|wrote) (?:after|before|since) (?:this|that|it|"
     r"drive)\b"
