@@ -127,7 +127,7 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
     films = app.films()
     default_film = next(iter(films.values()), None)
     kind = smalltalk_kind(text)
-    if kind == "about" and not any(t.specific for t in query.terms):  # "who made you"
+    if kind == "about" and not any(t.about_film for t in query.terms):  # "who made you"
         return _smalltalk_answer(app, question, text, top, default_film)
     parts = _two_parts(app, text)
     if parts is None and top is not None and top.confidence >= ANSWER_AT:
@@ -142,7 +142,7 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
         result = Answer(question, True, first.entry, first.confidence, alternatives,
                         films.get(first.entry.film), first.standings, ANSWER, None, parts)
     elif kind is not None and (top is None or top.confidence < CLOSEST_AT
-                               or not any(t.specific for t in query.terms)):
+                               or not any(t.about_film for t in query.terms)):
         return _smalltalk_answer(app, question, text, top, default_film)
     else:
         closest = top is not None and top.confidence >= CLOSEST_AT

@@ -62,9 +62,10 @@ class Term:
     generic: float = 1.0  # less than 1 for everyday English words ("right", "old", "even")
 
     @property
-    def specific(self) -> bool:
-        """A name, place or object the knowledge base is about, not an everyday word."""
-        return self.topical and self.generic == 1.0
+    def about_film(self) -> bool:
+        """A word of what entries are about that is not one of the thousand most everyday
+        English words ("ending", "tapes", "misaki"; not "real" or "person")."""
+        return self.topical and self.generic > EVERYDAY
 
     @property
     def weight(self) -> float:

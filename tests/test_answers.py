@@ -65,6 +65,13 @@ def test_small_talk_gets_a_friendly_reply_and_is_not_logged(bundled_app: App,
     assert bundled_app.db["question_log"].count == 0
 
 
+@pytest.mark.parametrize("text", ["what do you think the ending means",
+                                  "how do you read the ending, hopeful or sad?"])
+def test_asking_the_bot_about_the_film_is_a_question(bundled_app: App, text: str) -> None:
+    assert smalltalk_kind(text) == "about"
+    assert ask(bundled_app, text, log=False).outcome != SMALLTALK
+
+
 def test_a_greeting_before_a_question_is_a_question(bundled_app: App) -> None:
     answer = ask(bundled_app, "hey! why is misaki in south korea at the end?", log=False)
     assert answer.outcome == ANSWER
