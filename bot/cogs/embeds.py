@@ -16,7 +16,7 @@ FIELD_MAX = 1024
 
 
 MESSAGE_MAX = 2000
-EMBED_TOTAL = 6000  # Discord's limit for all the text of one embed
+EMBED_TOTAL = 6000  # Discord's limit for all the text of one embed, or of one message's embeds
 
 
 def clip(text: str, limit: int = MESSAGE_MAX) -> str:
@@ -99,6 +99,20 @@ def answer_embeds(answer: Answer, *, show_spoilers: bool) -> list[discord.Embed]
         name = ("Related questions" if answer.answered else "Other topics I can answer"
                 if answer.outcome == CLOSEST else "Closest topics I can answer")
         embeds[-1].add_field(name=name, value=clip("\n".join(lines), FIELD_MAX), inline=False)
+        if sum(len(e) for e in embeds) > EMBED_TOTAL:  # Discord's limit for one message
+            embeds[-1].remove_field(len(embeds[-1].fields) - 1)
+    return _within_message_limit(embeds)
+
+
+def _within_message_limit(embeds: list[discord.Embed]) -> list[discord.Embed]:
+    """Two long answers can pass Discord's 6,000 characters per message: shorten the last
+    embed's sources list by the overflow (the answers themselves stay whole)."""
+    over = sum(len(e) for e in embeds) - EMBED_TOTAL
+    last = embeds[-1]
+    if over > 0 and last.fields and last.fields[0].name == "Sources":
+        value = last.fields[0].value or ""
+        last.set_field_at(0, name="Sources", value=clip(value, max(1, len(value) - over)),
+                          inline=False)
     return embeds
 
 

@@ -315,3 +315,25 @@ async def test_greetings_get_a_friendly_reply_and_are_not_logged(fake: FakeDisco
         assert "/about" in embed["description"] and "• " in embed["description"]
         assert custom_ids(handle.original) == []
     assert client.app.db["question_log"].count == 0
+
+
+def test_two_long_answers_fit_in_one_message() -> None:
+    """Discord refuses a message whose embeds hold more than 6,000 characters in all."""
+    from bot.answers import ANSWER, Alternative, Answer, Part
+    from bot.cogs.embeds import EMBED_TOTAL, answer_embeds
+    from bot.knowledge import Entry, Film, Source
+
+    def entry(n: int) -> Entry:
+        return Entry(id=f"e{n}", film="f", title="T" * 200, questions=("q",), answer="a" * 1500,
+                     sources=tuple(Source(title="s" * 100, url="https://example.org/" + "x" * 80)
+                                   for _ in range(10)), tags=("t",), spoiler=True)
+
+    parts = (Part("q" * 300, entry(1), 0.9), Part("q" * 300, entry(2), 0.8))
+    film = Film(id="f", title="F", year=2021, director="d", aliases=(), spoilers="hidden",
+                synonyms=())
+    answer = Answer("q", True, parts[0].entry, 0.9, (Alternative("x", "y" * 200, True),) * 3,
+                    film, None, ANSWER, None, parts)
+    embeds = answer_embeds(answer, show_spoilers=False)
+    assert len(embeds) == 2
+    assert sum(len(e) for e in embeds) <= EMBED_TOTAL
+    assert all(len(e.description or "") > 1500 for e in embeds)  # the answers stay whole
