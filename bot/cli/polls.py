@@ -6,10 +6,11 @@ import csv
 import io
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
-from bot import poll_results, polls
+from bot import charts, poll_results, polls
 from bot.cli.options import common_options, open_app_or_fail
 from bot.config import Settings
 from bot.text import render_tally
@@ -39,12 +40,18 @@ def list_command(show_all: bool, settings: Settings) -> None:
 @poll.command()
 @click.argument("poll_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--png", "png", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Also save the results as a bar chart image ('-': PNG to stdout only).")
 @common_options
-def results(poll_id: int, as_json: bool, settings: Settings) -> None:
-    """Show a poll's results with bars, or as JSON."""
+def results(poll_id: int, as_json: bool, png: Path | None, settings: Settings) -> None:
+    """Show a poll's results with bars, or as JSON; --png FILE saves a chart."""
     app = open_app_or_fail(settings)
     try:
         tally = poll_results.tally(app.db, poll_id)
+        if png is not None:
+            _save_chart(charts.tally_png(tally), png)
+            if str(png) == "-":
+                return
         if not as_json:
             click.echo(render_tally(tally))
             return
@@ -82,3 +89,16 @@ def export(poll_id: int, fmt: str, settings: Settings) -> None:
         writer.writeheader()
         writer.writerows(rows)
     click.echo(out.getvalue(), nl=False)
+
+
+def _save_chart(data: bytes, path: Path) -> None:
+    """Write the PNG (to stdout for '-'); a path that can't be written is one clear line."""
+    if str(path) == "-":
+        with click.open_file("-", "wb") as out:
+            out.write(data)
+        return
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"chart saved to {path} ({len(data):,} bytes)", err=True)
