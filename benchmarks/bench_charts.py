@@ -81,9 +81,7 @@ def baseline(tally: poll_results.Tally, size: tuple[int, int]) -> bytes:
         draw.text((40, y), result.option.label, font=font, fill=charts.INK)
         draw.text((800, y), f"{result.count} · {result.percent:.0f}%", font=font,
                   fill=charts.INK)
-    out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=1)
-    return out.getvalue()
+    return charts.encode(image)
 
 
 def cold(options: int) -> dict:

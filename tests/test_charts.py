@@ -33,10 +33,12 @@ def _poll(db, labels, picks, *, anonymous=False, first_user=1000, max_choices=1)
 
 
 def _image(data: bytes) -> Image.Image:
+    """The PNG as RGB, after checking it has no transparency (it looks the same on any theme)."""
     assert data.startswith(PNG_MAGIC)
     image = Image.open(io.BytesIO(data))
     image.load()
-    return image
+    assert image.mode in ("RGB", "P") and "transparency" not in image.info
+    return image.convert("RGB")
 
 
 def _longest_run(image: Image.Image, colour: tuple[int, int, int]) -> int:
@@ -55,7 +57,7 @@ def test_bars_are_as_long_as_the_share_of_voters(db) -> None:
     tally = _poll(db, ["Both begin to heal", "Misaki starts over"], ["o0", "o0", "o0", "o1"])
     image = _image(charts.tally_png(tally))
     track = charts.WIDTH - 2 * charts.PAD - charts.FIGURE_WIDTH
-    assert image.mode == "RGB" and image.width == charts.WIDTH  # opaque: same on any theme
+    assert image.width == charts.WIDTH
     assert abs(_longest_run(image, charts.LEAD) - 0.75 * track) <= 2
     assert abs(_longest_run(image, charts.BAR) - 0.25 * track) <= 2
 

@@ -26,7 +26,7 @@ from bot.dashboard import queries
 from bot.errors import PollNotFound
 
 REFUSED = {"execute-sql", "view-database-download"}
-CACHE = {"cache-control": "public, max-age=604800"}
+CACHE = {"cache-control": "public, max-age=604800"}  # the font: 16 MB, fetched once
 CJK_RANGES = ("U+1100-11FF, U+2E80-9FFF, U+A960-A97F, U+AC00-D7FF, U+F900-FAFF, U+FE30-FE4F,"
               " U+FF00-FFEF, U+20000-2FFFF")
 MAX_DAYS = charts.MAX_BARS  # one bar per day
@@ -54,7 +54,7 @@ def render_cell(value: Any, column: str, table: str | None, datasette: Any) -> A
     if table is None and column == "chart" and isinstance(value, int):
         url = escape(datasette.urls.path(f"{queries.CHARTS}/poll/{value}.png"))
         return Markup(f'<img src="{url}" alt="Chart of poll #{value}" loading="lazy" '
-                      'style="width: 360px; height: auto">')
+                      'style="width: 420px; height: auto">')
     return None
 
 
@@ -83,8 +83,11 @@ async def stylesheet(datasette: Any) -> Response:
     css = ("@font-face { font-family: 'Noto Sans CJK (bot)'; font-display: block;"
            f" src: url('{font}') format('opentype'); unicode-range: {CJK_RANGES}; }}\n"
            "body, td, th, input, textarea, pre { font-family: 'Noto Sans CJK (bot)',"
-           " 'Helvetica Neue', sans-serif; }\n")
-    return Response(css, content_type="text/css; charset=utf-8", headers=CACHE)
+           " 'Helvetica Neue', sans-serif; }\n"
+           "td.col-standings { white-space: pre; font-size: 0.9em; }\n"
+           "td.col-opened, td.col-closed, td.col-deadline, td.col-at { white-space: nowrap; }\n")
+    return Response(css, content_type="text/css; charset=utf-8",
+                    headers={"cache-control": "no-cache"})
 
 
 async def cjk_font(send: Any) -> Response | None:

@@ -14,6 +14,12 @@ from typing import Any
 CHARTS = "/-/dashboard"  # where the plugin serves chart images
 DEFAULT_DAYS = 30
 
+
+def _when(column: str) -> str:
+    """A stored time (ISO, UTC, microseconds) as 'YYYY-MM-DD HH:MM', easier to read."""
+    return f"replace(substr({column}, 1, 16), 'T', ' ')"
+
+
 VISIBLE_TABLES: dict[str, tuple[str, str]] = {
     "entries": ("Knowledge entries",
                 "Every entry the bot answers from: the YAML files merged with moderators' "
@@ -34,7 +40,8 @@ _SINCE = ("strftime('%Y-%m-%dT%H:%M:%S', 'now', '-' || "
           f"coalesce(abs(cast(nullif(:days, '') AS integer)), {DEFAULT_DAYS}) || ' days')")
 
 UNANSWERED = f"""
-SELECT lower(trim(text)) AS question, count(*) AS times_asked, max(asked_at) AS last_asked
+SELECT lower(trim(text)) AS question, count(*) AS times_asked,
+       {_when("max(asked_at)")} AS last_asked
 FROM question_log
 WHERE entry_id IS NULL AND asked_at >= {_SINCE}
 GROUP BY lower(trim(text))
@@ -42,11 +49,11 @@ ORDER BY times_asked DESC, last_asked DESC
 LIMIT 200
 """
 
-NOT_HELPFUL = """
+NOT_HELPFUL = f"""
 SELECT f.entry_id AS entry, coalesce(e.title, '(entry removed)') AS title,
        sum(1 - f.helpful) AS not_helpful, sum(f.helpful) AS helpful,
        round(100.0 * sum(1 - f.helpful) / count(*)) AS percent_not_helpful,
-       max(f.updated_at) AS last_feedback
+       {_when("max(f.updated_at)")} AS last_feedback
 FROM feedback f LEFT JOIN entries e ON e.id = f.entry_id
 GROUP BY f.entry_id
 HAVING sum(1 - f.helpful) > 0
@@ -63,7 +70,7 @@ GROUP BY day
 ORDER BY day DESC
 """
 
-POLLS = """
+POLLS = f"""
 WITH picks AS (
     SELECT b.poll_id, j.value AS option_id, count(*) AS n
     FROM ballots b, json_each(b.choices) j
@@ -78,16 +85,16 @@ WITH picks AS (
 )
 SELECT p.id AS poll, p.question, p.status,
        CASE WHEN p.anonymous THEN 'anonymous' ELSE 'public' END AS voting,
-       coalesce(v.n, 0) AS voters,
+       coalesce(v.n, 0) AS voters, p.id AS chart,
        (SELECT group_concat(label, ' / ') FROM (
             SELECT label FROM standings s
             WHERE s.poll_id = p.id AND s.top > 0 AND s.n = s.top ORDER BY position)
        ) AS leading,
+       {_when("p.created_at")} AS opened, {_when("p.deadline")} AS deadline,
+       {_when("p.closed_at")} AS closed,
        (SELECT group_concat(label || ': ' || n, char(10)) FROM (
             SELECT label, n FROM standings s WHERE s.poll_id = p.id ORDER BY position)
-       ) AS standings,
-       p.id AS chart,
-       p.created_at AS opened, p.deadline, p.closed_at AS closed
+       ) AS standings
 FROM polls p LEFT JOIN voters v ON v.poll_id = p.id
 WHERE (:status = '' OR p.status = :status)
 ORDER BY p.status = 'open' DESC, p.id DESC
@@ -104,16 +111,16 @@ GROUP BY e.poll_id, hour
 ORDER BY e.poll_id DESC, hour
 """
 
-AUDIT = """
-SELECT id, at, actor_id AS moderator, action, entry_id AS entry, before, after
+AUDIT = f"""
+SELECT id, {_when("at")} AS at, actor_id AS moderator, action, entry_id AS entry, before, after
 FROM audit_log
 WHERE (:entry = '' OR entry_id = :entry)
 ORDER BY id DESC
 LIMIT 500
 """
 
-PENDING_SUGGESTIONS = """
-SELECT id, created_at, author_id AS member, entry_id AS entry, title, text
+PENDING_SUGGESTIONS = f"""
+SELECT id, {_when("created_at")} AS created, author_id AS member, entry_id AS entry, title, text
 FROM suggestions WHERE status = 'pending' ORDER BY id
 """
 
@@ -147,8 +154,8 @@ QUERIES: dict[str, dict[str, Any]] = {
     "poll_standings": {
         "title": "Polls and their standings",
         "description": "Open polls first, then closed ones, with the number of voters and the "
-                       "votes per option. Anonymous polls count the same way: nobody's vote "
-                       "is shown here. Filter with status = open or closed.",
+                       "votes per option (times in UTC). Anonymous polls count the same way: "
+                       "nobody's vote is shown here. Filter with status = open or closed.",
         "sql": POLLS,
     },
     "votes_over_time": {
