@@ -2,7 +2,7 @@
 
 A chart is an opaque light card (readable on Discord's light and dark themes alike): the
 title wrapped above, then one labelled bar per row with its figure on the right. Labels wrap
-at word boundaries, or between any two characters in Japanese, Chinese and Korean text, and
+at spaces (Korean included), or between any two characters of Japanese and Chinese text, and
 are cut with "…" after a few lines. Pillow is imported only when a chart is drawn, so the bot
 starts as fast as before. Functions are pure and thread-safe: the Discord layer can run them
 with ``asyncio.to_thread``.

@@ -314,16 +314,20 @@ def _chromium(profile: Path, *args: str) -> str:
 
 
 def _screenshots() -> Path:
-    folder = Path(os.environ.get("DMC_SCREENSHOTS") or tempfile.mkdtemp(prefix="dmc-dash-"))
+    """$DMC_SCREENSHOTS, or dmc-dashboard-screenshots in the temporary folder."""
+    default = Path(tempfile.gettempdir()) / "dmc-dashboard-screenshots"
+    folder = Path(os.environ.get("DMC_SCREENSHOTS") or default)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install "
                     "chromium; .ci/run installs it), so the dashboard is not opened in a browser")
-def test_every_page_in_headless_chromium(served: str, busy: Path, tmp_path: Path) -> None:
+def test_every_page_in_headless_chromium(served: str, busy: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     shots = _screenshots()
-    print(f"\ndashboard screenshots: {shots}")
+    with capsys.disabled():
+        print(f"\ndashboard screenshots for review: {shots}")
     before = _files(busy)
     must_show = {
         "/": ["moderators' dashboard"],
