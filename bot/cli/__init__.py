@@ -41,6 +41,7 @@ from bot import __version__
 from bot.answers import ask as ask_question
 from bot.app import App
 from bot.bundled import default_eval_set
+from bot.cli.dashboard import dashboard
 from bot.cli.group import BotGroup
 from bot.cli.kb import kb
 from bot.cli.options import (
@@ -156,3 +157,4 @@ def run(settings: Settings, sync: bool) -> None:
 cli.add_command(kb)
 cli.add_command(poll)
 cli.add_command(config)
+cli.add_command(dashboard)
