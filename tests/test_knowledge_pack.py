@@ -252,6 +252,18 @@ def test_last_act_entries_are_spoilers(stem: str) -> None:
         assert entry["spoiler"] is True, f"{stem} talks about the last act"
 
 
+# Titles are shown as /ask suggestions (in spoiler channels only, for last-act entries) and as
+# embed titles: name the question, not the twist ("What happens to Takatsuki?").
+TWISTS = re.compile(r"\b(arrest\w*|landslide|mudslide|died|dies|death|kill\w*|embrace\w*|hug\w*|"
+                    r"confess\w*|plays vanya himself|faded)\b", re.I)
+
+
+@pytest.mark.parametrize("stem", sorted(ENTRIES))
+def test_last_act_titles_do_not_give_the_twist_away(stem: str) -> None:
+    entry = ENTRIES[stem]
+    assert not (entry["spoiler"] and TWISTS.search(entry["title"])), entry["title"]
+
+
 @pytest.mark.parametrize("stem", sorted(ENTRIES))
 def test_spoiler_free_entries_link_only_to_spoiler_free_entries(stem: str) -> None:
     entry = ENTRIES[stem]
