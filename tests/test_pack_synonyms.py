@@ -34,7 +34,8 @@ INTENT: dict[str, tuple[str, str, str]] = {
     "sonya": ("Sonya, Yoon-a's role (Sonia and Sonja are spellings)",
               "what does {w} say at the end of the play", "sonya-last-speech"),
     "vanya": ("Vanya, the title role", "why cast takatsuki as {w}", "takatsuki-cast-as-vanya"),
-    "chekhov": ("Anton Chekhov", "why did hamaguchi use a {w} play", "uncle-vanya-parallels"),
+    "chekhov": ("Anton Chekhov", "how does the {w} play connect to the story",
+                "uncle-vanya-parallels"),
     "murakami": ("Haruki Murakami", "did {w} like the movie", "murakami-reaction"),
     "hamaguchi": ("Ryūsuke Hamaguchi", "did {w} explain the ending", "ending-director-comments"),
     "ending": ("the film's ending, the Korea epilogue; 'end' shares the stem, and 'at the end' "
