@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 ANSWER, CLOSEST, ABSTAIN, SMALLTALK = "answer", "closest", "abstain", "smalltalk"
 # Calibrated probability that the best entry is right, needed to give it as the answer ...
-ANSWER_AT = 0.5
+ANSWER_AT = 0.55
 # ... and to offer it as a closest match ("not sure, but is it this?").
 CLOSEST_AT = 0.2
 # Below this an entry is not even offered as a "closest topic".
@@ -127,7 +127,7 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
     films = app.films()
     default_film = next(iter(films.values()), None)
     kind = smalltalk_kind(text)
-    if kind == "about" and not any(t.about_film for t in query.terms):  # "who made you"
+    if kind is not None and not any(t.about_film for t in query.terms):  # "thanks!", "hi bot"
         return _smalltalk_answer(app, question, text, top, default_film)
     parts = _two_parts(app, text)
     if parts is None and top is not None and top.confidence >= ANSWER_AT:
@@ -141,8 +141,7 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
         first = parts[0]
         result = Answer(question, True, first.entry, first.confidence, alternatives,
                         films.get(first.entry.film), first.standings, ANSWER, None, parts)
-    elif kind is not None and (top is None or top.confidence < CLOSEST_AT
-                               or not any(t.about_film for t in query.terms)):
+    elif kind is not None and (top is None or top.confidence < CLOSEST_AT):
         return _smalltalk_answer(app, question, text, top, default_film)
     else:
         closest = top is not None and top.confidence >= CLOSEST_AT

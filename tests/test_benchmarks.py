@@ -24,6 +24,6 @@ def test_run_all_quick_prints_the_table(tmp_path: Path) -> None:
     metrics = "\n".join(lines)
     for name in ("ask p99 @1000 (uncached)", "ask p50 @100", "vs plain FTS5",
                  "worst hostile question", "logged (production)", "ranking cache",
-                 "cold open_app", "warm open_app",
-                 "/ask p99", "vote burst", "votes.vote", "peak RSS cold"):
+                 "cold open_app", "warm open_app", "/ask p99", "vote burst", "votes.vote",
+                 "poll chart, 25 options", "peak RSS cold"):
         assert name in metrics, name

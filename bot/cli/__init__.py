@@ -39,6 +39,7 @@ import click
 from bot import __version__
 from bot.answers import ask as ask_question
 from bot.app import App
+from bot.cli.dashboard import dashboard
 from bot.cli.group import BotGroup
 from bot.cli.kb import kb
 from bot.cli.options import (
@@ -155,3 +156,4 @@ def run(settings: Settings, sync: bool) -> None:
 cli.add_command(kb)
 cli.add_command(poll)
 cli.add_command(config)
+cli.add_command(dashboard)

@@ -6,10 +6,11 @@ import csv
 import io
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
-from bot import poll_results, polls
+from bot import charts, poll_results, polls
 from bot.app import App
 from bot.cli.group import BotGroup
 from bot.cli.options import pass_app
@@ -37,10 +38,16 @@ def list_command(app: App, show_all: bool) -> None:
 @poll.command()
 @click.argument("poll_id", type=POLL_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--png", "png", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Also save the results as a bar chart image ('-': PNG to stdout only).")
 @pass_app
-def results(app: App, poll_id: int, as_json: bool) -> None:
-    """Show a poll's results with bars, or as JSON."""
+def results(app: App, poll_id: int, as_json: bool, png: Path | None) -> None:
+    """Show a poll's results with bars, or as JSON; --png FILE saves a chart."""
     tally = poll_results.tally(app.db, poll_id)
+    if png is not None:
+        _save_chart(charts.tally_png(tally), png)
+        if str(png) == "-":
+            return
     if not as_json:
         click.echo(render_tally(tally))
         return
@@ -53,6 +60,19 @@ def results(app: App, poll_id: int, as_json: bool) -> None:
         "results": [{**asdict(r.option), "count": r.count, "percent": round(r.percent, 2)}
                     for r in tally.results],
     }, ensure_ascii=False, indent=2))
+
+
+def _save_chart(data: bytes, path: Path) -> None:
+    """Write the PNG (to stdout for '-'); a path that can't be written is one clear line."""
+    if str(path) == "-":
+        with click.open_file("-", "wb") as out:
+            out.write(data)
+        return
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"chart saved to {path} ({len(data):,} bytes)", err=True)
 
 
 @poll.command()
