@@ -37,6 +37,7 @@ _JOIN = re.compile(rf",?\s+(?:and|also|plus|&)\s+(?=(?:also\s+)?{_QUESTION_WORD}
 _QMARK = re.compile(r"\?+\s+(?=\S)")
 _LEAD = re.compile(r"^\s*(?:(?:two|2|couple of|a few) (?:things|questions|qs)\s*[:\-]\s*)",
                    re.I)
+_STARTS_QUESTION = re.compile(rf"\s*{_QUESTION_WORD}", re.I)
 _CONJUNCTION = re.compile(r"^(?:and|also|plus|&)\s+", re.I)
 MIN_PART_WORDS = 2
 MAX_SPLITS = 8  # places tried per pattern: bounded work on a wall of question marks
@@ -55,6 +56,12 @@ def smalltalk_kind(text: str) -> str | None:
     return None
 
 
+def _asks(text: str) -> bool:
+    """Whether a part reads as a question: it ends with "?" or starts with a question word
+    ("both murakami, right" after a question is a remark, not a second question)."""
+    return text.rstrip().endswith("?") or bool(_STARTS_QUESTION.match(text))
+
+
 def _squeeze(word: str) -> str:
     """"hiii" → "hi", "heyyy" → "hey": letters repeated for effect, once."""
     return re.sub(r"(.)\1+$", r"\1", word)
@@ -68,6 +75,6 @@ def split_two(text: str) -> tuple[str, str] | None:
             first = body[:match.start()].strip()
             second = _CONJUNCTION.sub("", body[match.end():].strip())
             if (len(first.split()) >= MIN_PART_WORDS and len(second.split()) >= MIN_PART_WORDS
-                    and second.strip("?!. ")):
+                    and second.strip("?!. ") and _asks(second)):
                 return first, second
     return None

@@ -44,7 +44,9 @@ _ELSEWHERE = re.compile(
     r"drive)\b"
     r"|\b(?:that|the same) year\b|\bthe year\b.{0,40}\bnominated\b"
     r"|\bworth (?:watching|it|a watch|seeing|reading)\b|\bany good\b|\brecommend"
-    r"|\bsimilar (?:films?|movies?)\b|\bcompare\b|\bcompared\b")
+    r"|\bsimilar (?:films?|movies?)\b|\bcompare\b|\bcompared\b"
+    r"|\b(?:as \w+ as|than|similar to|movies like|films like) (?:drive my car|dmc|this (?:film|"
+    r"movie|one))\b")
 PREFIX_SLACK = 3  # "epilog" → "epilogue": a cut-off word finds the known word it starts
 MIN_TWO_EDIT_LEN, PREFIX, TWO_EDIT_CANDIDATES = 6, 3, 40  # two-edit typos of long names
 
