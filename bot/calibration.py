@@ -60,7 +60,7 @@ def fit(rows: Sequence[Sequence[float]], labels: Sequence[int], *, l2: float = 0
         steps: int = 60) -> tuple[float, list[float]]:
     """Logistic regression by Newton's method (no numpy: a handful of features), with a
     little L2 shrinkage so that separable data still gives finite, sober coefficients."""
-    k = len(FEATURES) + 1
+    k = (len(rows[0]) if rows else len(FEATURES)) + 1
     beta = [0.0] * k
     xs = [[1.0, *r] for r in rows]
     for _ in range(steps):
