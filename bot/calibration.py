@@ -24,6 +24,8 @@ Features, all in 0..1 or close to it:
 - ``single``: 1 when the question has only one known term (little evidence either way).
 - ``elsewhere``: 1 when the question asks about other works ("what else has she been in",
   "is X worth watching"): names of the film's people in it do not make it about the film.
+- ``tagged``: 1 when the question names one of the entry's tags, the topics a curator gave it
+  ("who does the Saab belong to" names the car entry's "saab", not the dog entry's "dog").
 - ``unique``: 1 / the number of candidates that cover the question as well as this one ("what
   happened to Oto" is covered by every entry that mentions her: phrasing alone decides).
 """
@@ -37,7 +39,7 @@ from functools import cache
 from importlib import resources
 
 FEATURES = ("coverage", "key_coverage", "rare", "unknown", "foreign", "phrasing", "margin",
-            "single", "elsewhere", "unique")
+            "single", "elsewhere", "unique", "tagged")
 FILE = "calibration.json"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot import calibration
 from bot.query import Query
+from bot.words import stem, words
 
 ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
 TYPO_WEIGHT = 0.8  # a word matched only through a typo fix or a word of the same family
@@ -37,11 +38,12 @@ class Hit:
 
 def score(query: Query, rows: Sequence[tuple]) -> list[Hit]:
     """A hit for each candidate row (id, title, spoiler, key terms, answer terms, phrasings,
-    bm25), in the order given."""
+    tags, bm25), in the order given."""
     covers = [_coverage(query, f" {r[3]} ", f" {r[4]} ") for r in rows]
     ascending = sorted(c[0] for c in covers)
     hits = []
-    for n, (entry_id, title, spoiler, _key, _answer, phrasings, rank) in enumerate(rows):
+    mentioned = {s for t in query.terms for s in t.stems}
+    for n, (entry_id, title, spoiler, _key, _answer, phrasings, tags, rank) in enumerate(rows):
         cover, key_cover, rare = covers[n]
         # the best coverage among the other candidates, and how many cover as well
         runner_up = 0.0 if len(ascending) < 2 else (
@@ -50,7 +52,8 @@ def score(query: Query, rows: Sequence[tuple]) -> list[Hit]:
         phrasing = _phrasing(query.asked, phrasings)
         values = (cover, key_cover, rare, query.unknown / max(query.content, 1),
                   float(query.foreign > 0), phrasing, cover - runner_up,
-                  float(len(query.terms) == 1), float(query.elsewhere), 1.0 / ties)
+                  float(len(query.terms) == 1), float(query.elsewhere), 1.0 / ties,
+                  float(any(stem(w) in mentioned for w in words(tags))))
         p = calibration.probability(values)
         if not key_cover:  # the question names nothing the entry is about
             p = min(p, KEYLESS_CAP)

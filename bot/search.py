@@ -266,8 +266,9 @@ class SearchIndex:
         if top is None:  # one query: rank in FTS5, then join only the best rows
             rows = self._query(
                 "SELECT e.rowid, e.id, e.title, e.spoiler, e.key_terms, e.answer_terms, "
-                "e.phrasings, t.rank FROM (SELECT rowid, bm25(entries_fts, ?, ?, ?, ?, ?) AS "
-                "rank FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?) AS t "
+                "e.phrasings, e.tags, t.rank FROM (SELECT rowid, "
+                "bm25(entries_fts, ?, ?, ?, ?, ?) AS rank FROM entries_fts "
+                "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?) AS t "
                 "JOIN entries AS e ON e.rowid = t.rowid ORDER BY t.rank",
                 [*WEIGHTS, match, limit])
             if len(self._top) >= TOP_CACHE:
@@ -277,8 +278,9 @@ class SearchIndex:
         if not top:
             return []
         rows = {r[0]: r[1:] for r in self.db.execute(
-            "SELECT rowid, id, title, spoiler, key_terms, answer_terms, phrasings FROM entries "
-            f"WHERE rowid IN ({','.join('?' * len(top))})", [rowid for rowid, _ in top])}
+            "SELECT rowid, id, title, spoiler, key_terms, answer_terms, phrasings, tags "
+            f"FROM entries WHERE rowid IN ({','.join('?' * len(top))})",
+            [rowid for rowid, _ in top])}
         return [(*rows[rowid], rank) for rowid, rank in top if rowid in rows]
 
     def _query(self, sql: str, params: list) -> list[tuple]:
