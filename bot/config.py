@@ -15,6 +15,7 @@ from typing import Any
 from bot.errors import InvalidInput
 
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+MAX_LOG_DAYS = 36_500  # a century: the question log's longest retention
 
 
 def default_db_path() -> Path:
@@ -34,6 +35,8 @@ class Settings:
     kb_guilds: frozenset[int] = frozenset()  # empty: moderators of every server may curate
     dev_guild: int | None = None
     log_level: str = "INFO"
+    secret_path: Path | None = None  # the voter key file; None: voter.key next to the database
+    log_days: int = 90  # days the question log is kept
 
 
 ENV_NAMES = {
@@ -46,6 +49,8 @@ ENV_NAMES = {
     "BOT_KB_GUILDS": "kb_guilds",
     "BOT_DEV_GUILD": "dev_guild",
     "BOT_LOG_LEVEL": "log_level",
+    "BOT_SECRET_FILE": "secret_path",
+    "BOT_LOG_DAYS": "log_days",
 }
 
 
@@ -68,7 +73,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def convert_setting(name: str, raw: str) -> Any:
     raw = raw.strip()
-    if name in ("db_path", "knowledge_path"):
+    if name in ("db_path", "knowledge_path", "secret_path"):
         return Path(raw).expanduser()
     if name in ("mod_roles", "kb_guilds"):
         try:
@@ -82,6 +87,11 @@ def convert_setting(name: str, raw: str) -> Any:
             return None
         if not raw.isdigit():
             raise InvalidInput(f"BOT_DEV_GUILD must be a guild id, got {raw!r}")
+        return int(raw)
+    if name == "log_days":
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_LOG_DAYS):
+            raise InvalidInput(f"BOT_LOG_DAYS must be a whole number of days from 1 to "
+                               f"{MAX_LOG_DAYS}, got {raw!r}")
         return int(raw)
     if name == "log_level":
         return raw.upper()

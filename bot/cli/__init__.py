@@ -21,6 +21,7 @@ from bot.cli.options import common_options, open_app_or_fail
 from bot.cli.polls import poll
 from bot.config import BUNDLED_KNOWLEDGE, Settings, with_overrides
 from bot.evaluate import evaluate, format_report
+from bot.moderators import OPERATOR
 from bot.text import render_answer
 
 DEFAULT_EVAL = BUNDLED_KNOWLEDGE.parent / "tests" / "data" / "questions.yaml"
@@ -49,10 +50,11 @@ def ask(question: tuple[str, ...], as_json: bool, batch: Any, spoilers: bool,
         if batch is not None:
             for line in batch:
                 if line.strip():
-                    answer = ask_question(app, line.rstrip("\n"), source="cli:batch")
+                    answer = ask_question(app, line.rstrip("\n"), source="cli:batch",
+                                          asker=OPERATOR)
                     click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
             return
-        answer = ask_question(app, " ".join(question), source="cli")
+        answer = ask_question(app, " ".join(question), source="cli", asker=OPERATOR)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:
@@ -109,14 +111,16 @@ def eval_command(file: Path | None, min_recall: float | None, min_abstention: fl
               "curate the shared knowledge base (env BOT_KB_GUILDS; default: every server).")
 @click.option("--dev-guild", help="Guild id for fast command sync (env BOT_DEV_GUILD).")
 @click.option("--log-level", help="DEBUG, INFO, WARNING... (env BOT_LOG_LEVEL).")
+@click.option("--log-days", help="Keep asked questions this many days (env BOT_LOG_DAYS; "
+              "default 90).")
 @common_options
 def run(token: str | None, sync: bool, shards: str | None, mod_roles: str | None,
         kb_guilds: str | None, dev_guild: str | None, log_level: str | None,
-        settings: Settings) -> None:
+        log_days: str | None, settings: Settings) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN)."""
     settings = with_overrides(settings, {"token": token, "mod_roles": mod_roles,
                                          "kb_guilds": kb_guilds, "dev_guild": dev_guild,
-                                         "log_level": log_level})
+                                         "log_level": log_level, "log_days": log_days})
     if not settings.token:
         click.echo("error: no Discord token: set DISCORD_TOKEN (environment or .env)", err=True)
         sys.exit(2)

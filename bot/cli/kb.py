@@ -1,7 +1,7 @@
 """`kb` commands: check, and the moderator's tools (export, import, reload, audit...).
 
-The person running the CLI owns the bot, so curation commands act as a moderator with
-user id 0 (``curation.CLI_ACTOR``).
+The person running the CLI holds the database file, so every command acts as the operator
+(``moderators.OPERATOR``): a moderator with user id 0 who sees every server's data.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.curation import get_entry, list_entries, unanswered_questions
 from bot.errors import KnowledgeError
 from bot.exchange import export_entries, import_entries, reload_knowledge
 from bot.knowledge import load_knowledge
-from bot.moderators import CLI_ACTOR
+from bot.moderators import OPERATOR
 
 
 @click.group()
@@ -73,7 +73,7 @@ def export_command(directory: Path, everything: bool, settings: Settings) -> Non
     commit; delete the files listed as "to delete" (entries moderators removed).
     """
     with _app(settings) as app:
-        result = export_entries(app, directory, only_moderator=not everything)
+        result = export_entries(app, OPERATOR, directory, only_moderator=not everything)
     for path in result.written:
         click.echo(f"wrote {path}")
     for path in result.to_delete:
@@ -92,7 +92,7 @@ def import_command(directory: Path, settings: Settings) -> None:
     imported and every problem is listed as path:line: message.
     """
     with _app(settings) as app:
-        for line in import_entries(app, CLI_ACTOR, directory):
+        for line in import_entries(app, OPERATOR, directory):
             click.echo(line)
 
 
@@ -105,7 +105,7 @@ def import_command(directory: Path, settings: Settings) -> None:
 def unanswered(days: int, limit: int, settings: Settings) -> None:
     """The questions the bot abstained on most often: what the knowledge base lacks."""
     with _app(settings) as app:
-        click.echo(format_unanswered(unanswered_questions(app, days=days, limit=limit)))
+        click.echo(format_unanswered(unanswered_questions(app, OPERATOR, days=days, limit=limit)))
 
 
 @kb.command("list")
@@ -140,7 +140,7 @@ def show(entry_id: str, settings: Settings) -> None:
 def audit(entry_id: str | None, limit: int, settings: Settings) -> None:
     """Who changed what, newest first (for one entry when ENTRY_ID is given)."""
     with _app(settings) as app:
-        click.echo(format_audit(audit_log(app, entry_id, limit)))
+        click.echo(format_audit(audit_log(app, OPERATOR, entry_id, limit)))
 
 
 @kb.command()
@@ -152,7 +152,7 @@ def reload(settings: Settings) -> None:
     except KnowledgeError as exc:
         _report(exc)
     try:
-        click.echo(reload_knowledge(app))
+        click.echo(reload_knowledge(app, OPERATOR))
     except KnowledgeError as exc:
         _report(exc)
     finally:

@@ -15,18 +15,22 @@ from bot.errors import BotError
 
 
 def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--db and --knowledge on every command that opens the app."""
+    """--db, --knowledge and --secret-file on every command that opens the app."""
 
     @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                   help="SQLite database file (env BOT_DB; default in the user data dir).")
     @click.option("--knowledge", "knowledge_path",
                   type=click.Path(file_okay=False, path_type=Path),
                   help="Knowledge folder (env BOT_KNOWLEDGE; default: the bundled knowledge/).")
+    @click.option("--secret-file", "secret_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Voter key file for anonymous polls (env BOT_SECRET_FILE; default: "
+                  "voter.key next to the database).")
     @functools.wraps(fn)
     def wrapper(*args: Any, db_path: Path | None, knowledge_path: Path | None,
-                **kwargs: Any) -> Any:
+                secret_path: Path | None, **kwargs: Any) -> Any:
         try:
-            settings = load_settings({"db_path": db_path, "knowledge_path": knowledge_path})
+            settings = load_settings({"db_path": db_path, "knowledge_path": knowledge_path,
+                                      "secret_path": secret_path})
             return fn(*args, settings=settings, **kwargs)
         except BotError as exc:
             raise click.ClickException(str(exc)) from None

@@ -1,4 +1,8 @@
-"""`poll` commands: list, results and export, straight from the database."""
+"""`poll` commands: list, results and export, straight from the database.
+
+The person running the CLI holds the database file: they act as the operator
+(``moderators.OPERATOR``) and see every server's polls.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import click
 from bot import poll_results, polls
 from bot.cli.options import common_options, open_app_or_fail
 from bot.config import Settings
+from bot.moderators import OPERATOR
 from bot.text import render_tally
 
 
@@ -27,7 +32,7 @@ def list_command(show_all: bool, settings: Settings) -> None:
     """List open polls (newest first)."""
     app = open_app_or_fail(settings)
     try:
-        found = polls.list_polls(app.db, status=None if show_all else "open")
+        found = polls.list_polls(app.db, OPERATOR, status=None if show_all else "open")
         for p in found:
             click.echo(f"#{p.id}\t{p.status}\t{len(p.options)} options\t{p.question}")
         if not found:
@@ -44,7 +49,7 @@ def results(poll_id: int, as_json: bool, settings: Settings) -> None:
     """Show a poll's results with bars, or as JSON."""
     app = open_app_or_fail(settings)
     try:
-        tally = poll_results.tally(app.db, poll_id)
+        tally = poll_results.tally(app.db, OPERATOR, poll_id)
         if not as_json:
             click.echo(render_tally(tally))
             return
@@ -70,7 +75,7 @@ def export(poll_id: int, fmt: str, settings: Settings) -> None:
     """Export ballots of a public poll (counts only for an anonymous one)."""
     app = open_app_or_fail(settings)
     try:
-        rows = poll_results.export_ballots(app.db, poll_id)
+        rows = poll_results.export_ballots(app.db, OPERATOR, poll_id)
     finally:
         app.close()
     if fmt == "json":
