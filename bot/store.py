@@ -291,8 +291,15 @@ def m006_walls_and_pseudonyms(db: Database) -> None:
 
 @migrations(transactional=False)
 def m007_forget_rewritten_ids(db: Database) -> None:
-    """Copy the rewritten pages into the file and empty the write-ahead log, whose older
-    frames still held the user ids m006 replaced."""
+    """Rewrite the whole file (VACUUM) and empty the write-ahead log: free pages left by
+    older versions, and the log's older frames, still held the user ids m006 replaced.
+
+    VACUUM may renumber the rowids of tables without an INTEGER PRIMARY KEY, which the
+    search index refers to, so the index is marked for a rebuild at the next start.
+    """
+    with db.atomic():
+        db.execute("DELETE FROM meta WHERE key = 'knowledge_hash'")
+    db.execute("VACUUM")
     busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     if busy:
         log.warning("another connection kept the write-ahead log busy: it still holds the "

@@ -412,3 +412,37 @@ def test_a_dm_actor_is_never_a_moderator_of_anything() -> None:
         Actor(10, "111")  # type: ignore[arg-type]
     with pytest.raises(BotError):
         Actor(True, A)  # type: ignore[arg-type]
+
+
+def test_no_cog_can_reach_the_operators_scope() -> None:
+    """Discord front ends build plain Actors in one place; nothing there names the operator."""
+    import ast
+
+    cogs = Path(bot.__file__).parent / "cogs"
+    forbidden = {"Operator", "OPERATOR", "CLI_ACTOR"}
+    for path in sorted(cogs.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            name = (node.id if isinstance(node, ast.Name) else node.attr
+                    if isinstance(node, ast.Attribute) else None)
+            assert name not in forbidden, f"{path.name}:{node.lineno} names {name}"
+            if isinstance(node, ast.alias):
+                assert node.name not in forbidden, f"{path.name} imports {node.name}"
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Actor":
+                assert path.name == "members.py", f"{path.name}:{node.lineno} builds an Actor"
+
+
+def test_members_builds_server_or_dm_actors_from_discords_data() -> None:
+    """``actor_of`` for a guild interaction and a DM, with stand-ins for discord.py's objects."""
+    from types import SimpleNamespace
+
+    from bot.cogs.members import actor_of
+
+    client = SimpleNamespace(app=SimpleNamespace(settings=Settings(mod_roles=frozenset({7}))))
+    admin = SimpleNamespace(id=5, roles=[SimpleNamespace(id=7)], guild_permissions=None)
+    for guild_id, expected in ((A, Actor(5, A, True)), (None, Actor(5, None, False))):
+        interaction = SimpleNamespace(client=client, user=admin, guild_id=guild_id,
+                                      permissions=SimpleNamespace(manage_guild=True))
+        actor = actor_of(interaction)  # type: ignore[arg-type]
+        assert type(actor) is Actor and not actor.is_operator
+        assert actor == expected
