@@ -45,14 +45,14 @@ def default_secret_path(db_path: str | Path) -> Path:
 def load_secret(path: Path) -> bytes:
     """Read the secret, creating it (mode 0600, atomically) when the file does not exist."""
     path = Path(path).expanduser()
-    if not path.exists():
-        _create(path)
     try:
+        if not path.exists():
+            _create(path)
         text = path.read_text(encoding="ascii").strip()
         secret = bytes.fromhex(text)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput(f"The voter key file {path} can't be read ({exc}). Restore it from "
-                           "a backup, or move it away to start a new one (anonymous polls "
+        raise InvalidInput(f"The voter key file {path} can't be read or made ({exc}). Restore it "
+                           "from a backup, or move it away to start a new one (anonymous polls "
                            "started with the old key then take no new votes).") from None
     if len(secret) != SECRET_BYTES:
         raise InvalidInput(f"The voter key file {path} should hold {SECRET_BYTES * 2} hex "

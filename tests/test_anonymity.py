@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from bot import polls, votes
 from bot.answers import feedback_counts, record_feedback
 from bot.app import open_app
 from bot.cli import cli
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.errors import InvalidInput, NotAllowed, VoterKeyLost
 from bot.moderators import Actor
 from bot.poll_results import tally, tally_from_events, voters
@@ -207,16 +206,21 @@ def test_the_key_file_is_created_private_next_to_the_database(tmp_path: Path) ->
 
 def test_the_key_file_path_comes_from_settings_env_or_flag(tmp_path: Path, pack: Path) -> None:
     elsewhere = tmp_path / "secrets" / "dmc.key"
-    settings = load_settings({}, env={"BOT_SECRET_FILE": str(elsewhere)}, dotenv=None)
-    assert settings.secret_path == elsewhere
-    app = open_app(replace(settings, db_path=tmp_path / "bot.db", knowledge_path=pack))
+    app = open_app(Settings(db_path=tmp_path / "bot.db", knowledge_path=pack,
+                            secret_path=elsewhere))
     app.close()
     assert elsewhere.exists() and not (tmp_path / "voter.key").exists()
-    flagged = tmp_path / "flag.key"
-    result = CliRunner().invoke(cli, ["poll", "list", "--db", str(tmp_path / "bot.db"),
-                                      "--knowledge", str(pack), "--secret-file", str(flagged)])
+    from_env, flagged = tmp_path / "env.key", tmp_path / "flag.key"
+    args = ["poll", "list", "--db", str(tmp_path / "other.db"), "--knowledge", str(pack)]
+    result = CliRunner().invoke(cli, args, env={"BOT_SECRET_FILE": str(from_env)})
+    assert result.exit_code == 0, result.output
+    assert from_env.exists()
+    result = CliRunner().invoke(cli, [*args, "--secret-file", str(flagged)],
+                                env={"BOT_SECRET_FILE": str(from_env)})  # the flag wins
     assert result.exit_code == 0, result.output
     assert flagged.exists()
+    shown = CliRunner().invoke(cli, ["config"], env={"BOT_SECRET_FILE": str(from_env)}).output
+    assert f"--secret-file, BOT_SECRET_FILE: {from_env} (from BOT_SECRET_FILE)" in shown
 
 
 def test_a_lost_key_keeps_the_votes_but_takes_no_new_ones(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from bot.answers import ask
 from bot.app import App, open_app
 from bot.cli import cli
-from bot.config import Settings, load_settings
+from bot.config import Settings, parse_log_days
 from bot.console import Console
 from bot.errors import InvalidInput
 from bot.moderators import Actor
@@ -66,20 +66,23 @@ def test_startup_purges_with_bot_log_days(settings: Settings) -> None:
 
 @pytest.mark.parametrize(("raw", "days"), [("30", 30), (" 7 ", 7), ("36500", 36_500)])
 def test_bot_log_days_from_the_environment(raw: str, days: int) -> None:
-    assert load_settings({}, env={"BOT_LOG_DAYS": raw}, dotenv=None).log_days == days
-    assert load_settings({}, env={}, dotenv=None).log_days == 90
+    assert parse_log_days(raw) == days
+    shown = CliRunner().invoke(cli, ["config"], env={"BOT_LOG_DAYS": raw}).output
+    assert f"--log-days, BOT_LOG_DAYS: {days} (from BOT_LOG_DAYS)" in shown
+    assert "--log-days, BOT_LOG_DAYS: 90 (default)" in CliRunner().invoke(cli, ["config"]).output
 
 
 @pytest.mark.parametrize("raw", ["abc", "0", "-3", "1.5", "99999999999", "٣"])
-def test_bad_bot_log_days_is_one_clear_line(raw: str, tmp_path: Path, pack: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(InvalidInput, match="BOT_LOG_DAYS must be a whole number"):
-        load_settings({}, env={"BOT_LOG_DAYS": raw}, dotenv=None)
-    monkeypatch.setenv("BOT_LOG_DAYS", raw)
-    result = CliRunner().invoke(cli, ["poll", "list", "--db", str(tmp_path / "bot.db"),
-                                      "--knowledge", str(pack)])
-    assert result.exit_code == 1 and "BOT_LOG_DAYS" in result.output
-    assert "Traceback" not in result.output
+def test_bad_bot_log_days_is_one_clear_line(raw: str, tmp_path: Path, pack: Path) -> None:
+    with pytest.raises(InvalidInput, match="a whole number of days"):
+        parse_log_days(raw)
+    args = ["poll", "list", "--db", str(tmp_path / "bot.db"), "--knowledge", str(pack)]
+    for given, env, named in ((["--log-days", raw], {}, "--log-days"),
+                              ([], {"BOT_LOG_DAYS": raw}, "BOT_LOG_DAYS")):
+        result = CliRunner().invoke(cli, [*args, *given], env=env)
+        assert result.exit_code == 2, result.output
+        assert named in result.output and "a whole number of days" in result.output
+        assert "Traceback" not in result.output
 
 
 def test_the_log_names_nobody(app: App) -> None:
