@@ -252,7 +252,11 @@ def write(db: Database) -> Iterator[Database]:
     except BaseException:
         db.conn.rollback()
         raise
-    db.execute("COMMIT")
+    try:
+        db.execute("COMMIT")
+    except BaseException:  # a failed COMMIT (deferred constraint, disk full) leaves it open
+        db.conn.rollback()
+        raise
 
 
 @migrations()
