@@ -64,6 +64,16 @@ def open_app(settings: Settings) -> App:
     return app
 
 
+def attach_app(settings: Settings) -> App:
+    """Another App on the same database, taking the index as it is (no sync, no purge).
+
+    The bot's writer thread works through one of these next to the bot's own App: SQLite
+    connections belong to the thread that opened them.
+    """
+    db = open_db(settings.db_path, settings.secret_path)
+    return App(settings, db, SearchIndex(db))
+
+
 def sync_knowledge(app: App, *, force: bool = False) -> KnowledgeBase | None:
     """Rebuild the index when the YAML changed (content hash); return the KB if reloaded.
 
