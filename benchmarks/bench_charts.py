@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import chart_fonts, charts, poll_results, polls, votes  # noqa: E402
+from bot.moderators import OPERATOR, Operator  # noqa: E402
 from bot.store import open_db  # noqa: E402
 
 TARGET_MS = 100.0
@@ -58,11 +59,11 @@ def tallies(count: int, options: int, folder: Path, seed: int = 1) -> list:
     out = []
     for n in range(count):
         opts = [polls.Option(f"o{i}", label(rng)) for i in range(options)]
-        poll = polls.create_poll(db, question=f"{n}: how do you read the ending of Drive My "
-                                 "Car? 結末をどう読みますか？", options=opts, creator_id=1)
+        poll = polls.create_poll(db, OPERATOR, question=f"{n}: how do you read the ending of "
+                                 "Drive My Car? 結末をどう読みますか？", options=opts)
         for user in range(200):
-            votes.vote(db, poll.id, user + 1, [rng.choice(opts).id])
-        out.append(poll_results.tally(db, poll.id))
+            votes.vote(db, Operator(user_id=user + 1), poll.id, [rng.choice(opts).id])
+        out.append(poll_results.tally(db, OPERATOR, poll.id))
     db.close()
     return out
 

@@ -23,8 +23,10 @@ from sqlite_utils import Database
 from bot.candidates import Hit
 from bot.knowledge import Entry, Film
 from bot.messages import smalltalk_kind, split_two
+from bot.moderators import Actor
 from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
+from bot.pseudonyms import pseudonym
 from bot.store import now, write
 from bot.words import clean
 
@@ -117,9 +119,14 @@ class Answer:
         }
 
 
-def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> Answer:
+def ask(app: App, question: str, source: str = "cli", *, log: bool = True,
+        asker: Actor | None = None) -> Answer:
     """Answer ``question`` from the knowledge base (see the module docstring); log it unless
-    ``log`` is False or it was small talk."""
+    ``log`` is False or it was small talk.
+
+    ``asker``: who asks, and from which server; community entries then carry that server's
+    latest poll. Without one, or from a DM, there are no standings.
+    """
     text = clean(question)
     query = app.index.analyse(text)
     hits = app.index.search_query(query)
@@ -134,7 +141,7 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
         entry = app.index.get(top.id)
         parts = (Part(text, entry, top.confidence),) if entry else None
     if parts:
-        parts = tuple(Part(p.question, p.entry, p.confidence, _standings(app, p.entry))
+        parts = tuple(Part(p.question, p.entry, p.confidence, _standings(app, p.entry, asker))
                       for p in parts)
         shown = {p.entry.id for p in parts}
         alternatives = _alternatives(h for h in hits if h.id not in shown)
@@ -151,7 +158,7 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
                         default_film, None, CLOSEST if closest else ABSTAIN, suggested)
     if log:
         log_question(app.db, source, text, result.entry.id if result.entry else None,
-                     result.confidence)
+                     result.confidence, guild_id=asker.guild_id if asker else None)
     return result
 
 
@@ -193,12 +200,13 @@ def _alternatives(hits: Any) -> tuple[Alternative, ...]:
                  if h.confidence >= SUGGEST_AT)[:3]
 
 
-def _standings(app: App, entry: Entry) -> Tally | None:
-    """Live poll standings for an entry about what the community thinks."""
-    if POLL_TAG not in entry.tags:
+def _standings(app: App, entry: Entry, asker: Actor | None) -> Tally | None:
+    """Live poll standings for an entry about what the community thinks: the asker's
+    server's latest poll only (none without an asker, or in a DM)."""
+    if POLL_TAG not in entry.tags or asker is None or asker.in_dm:
         return None
-    poll = latest_poll(app.db, film=entry.film)
-    return tally(app.db, poll.id) if poll else None
+    poll = latest_poll(app.db, asker, film=entry.film)
+    return tally(app.db, asker, poll.id) if poll else None
 
 
 def _examples(app: App, text: str, n: int = 2) -> tuple[str, ...]:
@@ -220,40 +228,49 @@ def _examples(app: App, text: str, n: int = 2) -> tuple[str, ...]:
 
 
 def log_question(db: Database, source: str, text: str, entry_id: str | None,
-                 confidence: float) -> None:
-    """Record a question so moderators can see what the knowledge base cannot answer."""
+                 confidence: float, *, guild_id: int | None = None) -> None:
+    """Record a question and where it was asked (never who asked), so that server's
+    moderators can see what the knowledge base cannot answer."""
     with write(db):
         db["question_log"].insert({
             "asked_at": now(),
             "source": clean(source)[:200],
+            "guild_id": guild_id,
             "text": clean(text)[:MAX_LOGGED_CHARS],
             "entry_id": entry_id,
             "confidence": round(confidence, 4),
         })
 
 
-def unanswered(db: Database, *, since: str | None = None, limit: int = 10
-               ) -> list[tuple[str, int, str]]:
-    """Most frequent questions the bot abstained on: (text, times asked, last asked)."""
+def unanswered(db: Database, *, since: str | None = None, limit: int = 10,
+               guild_id: int | None = None) -> list[tuple[str, int, str]]:
+    """Most frequent questions the bot abstained on: (text, times asked, last asked).
+
+    ``guild_id``: only that server's questions (None: every server's, for the operator).
+    """
+    server = "" if guild_id is None else "AND guild_id = ? "
     return [
         (r[0], r[1], r[2])
         for r in db.execute(
             "SELECT lower(trim(text)) AS q, count(*) AS n, max(asked_at) FROM question_log "
-            "WHERE entry_id IS NULL AND asked_at >= ? AND q != '' "
+            f"WHERE entry_id IS NULL AND asked_at >= ? AND q != '' {server}"
             "GROUP BY q ORDER BY n DESC, max(asked_at) DESC LIMIT ?",
-            [since or "", limit],
+            [since or "", *([] if guild_id is None else [guild_id]), limit],
         )
     ]
 
 
 def record_feedback(db: Database, entry_id: str, user_id: int, helpful: bool
                     ) -> tuple[int, int]:
-    """One vote per user and entry, changeable; returns (helpful, not helpful) counts."""
+    """One vote per user and entry, changeable; returns (helpful, not helpful) counts.
+
+    Kept under a pseudonym of the user (``bot.pseudonyms``), never their id.
+    """
     with write(db):
         db["feedback"].upsert(
-            {"entry_id": entry_id, "user_id": user_id, "helpful": int(helpful),
-             "updated_at": now()},
-            pk=("entry_id", "user_id"),
+            {"entry_id": entry_id, "voter": pseudonym(db, f"feedback:{entry_id}", user_id),
+             "helpful": int(helpful), "updated_at": now()},
+            pk=("entry_id", "voter"),
         )
     return feedback_counts(db, entry_id)
 

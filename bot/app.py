@@ -25,6 +25,7 @@ from bot.knowledge import (
     entry_from_dict,
     load_knowledge,
 )
+from bot.retention import purge_question_log
 from bot.search import SearchIndex
 from bot.store import dumps, get_meta, open_db, set_meta, write
 
@@ -55,11 +56,22 @@ class App:
 
 def open_app(settings: Settings) -> App:
     """Open the database and make sure the index matches the knowledge files."""
-    db = open_db(settings.db_path)
+    db = open_db(settings.db_path, settings.secret_path)
+    purge_question_log(db, settings.log_days)
     index = SearchIndex(db)
     app = App(settings, db, index)
     sync_knowledge(app)
     return app
+
+
+def attach_app(settings: Settings) -> App:
+    """Another App on the same database, taking the index as it is (no sync, no purge).
+
+    The bot's writer thread works through one of these next to the bot's own App: SQLite
+    connections belong to the thread that opened them.
+    """
+    db = open_db(settings.db_path, settings.secret_path)
+    return App(settings, db, SearchIndex(db))
 
 
 def sync_knowledge(app: App, *, force: bool = False) -> KnowledgeBase | None:

@@ -53,3 +53,7 @@ class UnknownChoice(PollError):
 
 class VoteNotChangeable(PollError):
     """The poll does not allow changing or retracting a vote."""
+
+
+class VoterKeyLost(PollError):
+    """An anonymous poll's pseudonyms were made with a voter key the bot no longer has."""

@@ -16,7 +16,7 @@ from bot.app import App, sync_knowledge
 from bot.curation import Problems, film_id, save_entry
 from bot.errors import InvalidInput, KnowledgeError
 from bot.knowledge import Entry, entry_from_dict, parse_entry
-from bot.moderators import Actor, require_moderator
+from bot.moderators import Actor, require_curator
 from bot.store import write
 from bot.yamlin import YamlDoc, load_yaml
 from bot.yamlout import dump_entry, entry_path, write_atomic, zip_files
@@ -41,8 +41,9 @@ def _moderator_entries(app: App) -> list[Entry]:
     return entries
 
 
-def export_files(app: App, only_moderator: bool = True) -> dict[str, str]:
+def export_files(app: App, actor: Actor, only_moderator: bool = True) -> dict[str, str]:
     """``<film>/entries/<id>.yaml`` → file text, for moderator entries (or every entry)."""
+    require_curator(actor, app.settings.kb_guilds, "export entries")
     if only_moderator:
         entries = _moderator_entries(app)
     else:
@@ -68,14 +69,15 @@ def removed_entry_paths(app: App) -> list[str]:
     return paths
 
 
-def export_entries(app: App, out_dir: Path, only_moderator: bool = True) -> ExportResult:
+def export_entries(app: App, actor: Actor, out_dir: Path, only_moderator: bool = True
+                   ) -> ExportResult:
     """Write entries as knowledge files under ``out_dir`` (byte-stable, atomic per file).
 
     Removed entries are not written; their paths come back in ``to_delete``.
     """
     out_dir = Path(out_dir)
     written = []
-    for relative, text in export_files(app, only_moderator).items():
+    for relative, text in export_files(app, actor, only_moderator).items():
         path = out_dir / relative
         try:
             write_atomic(path, text)
@@ -86,9 +88,9 @@ def export_entries(app: App, out_dir: Path, only_moderator: bool = True) -> Expo
     return ExportResult(tuple(written), tuple(to_delete))
 
 
-def export_zip(app: App, only_moderator: bool = True) -> bytes:
+def export_zip(app: App, actor: Actor, only_moderator: bool = True) -> bytes:
     """The exported files as one zip (for a Discord attachment); byte-stable."""
-    return zip_files(export_files(app, only_moderator))
+    return zip_files(export_files(app, actor, only_moderator))
 
 
 def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
@@ -98,7 +100,7 @@ def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
     problem, every problem is reported as ``path:line: message`` and nothing is imported.
     Returns one line per file: "added ID", "updated ID" or "unchanged ID".
     """
-    require_moderator(actor, "import entries")
+    require_curator(actor, app.settings.kb_guilds, "import entries")
     in_dir = Path(in_dir)
     if not in_dir.is_dir():
         raise InvalidInput(f"{in_dir} is not a folder.")
@@ -155,14 +157,13 @@ def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
 # ---------------------------------------------------------------- reload
 
 
-def reload_knowledge(app: App, actor: Actor | None = None) -> str:
+def reload_knowledge(app: App, actor: Actor) -> str:
     """Re-read the YAML files now and layer moderator overrides on top (see the module doc).
 
     On KnowledgeError (every problem as ``path:line: message``) the running index is left
     exactly as it was. Returns a one-line summary.
     """
-    if actor is not None:
-        require_moderator(actor, "reload the knowledge base")
+    require_curator(actor, app.settings.kb_guilds, "reload the knowledge base")
     count = "SELECT count(*) FROM mod_entries"
     before = app.db.execute(count).fetchone()[0]
     try:

@@ -8,6 +8,8 @@ nothing else creates tables. Each acknowledged write happens inside
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +18,9 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from bot import pseudonyms
+
+log = logging.getLogger(__name__)
 migrations = Migrations("bot")
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # text is stemmed before indexing (m006)
@@ -38,17 +43,45 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def open_db(path: str | Path) -> Database:
-    """Open (creating if needed) the bot database with WAL and every migration applied."""
-    if str(path) != ":memory:":
+def open_db(path: str | Path, secret_path: str | Path | None = None) -> Database:
+    """Open (creating if needed) the bot database with WAL and every migration applied.
+
+    ``secret_path``: the voter key file (``bot.pseudonyms``); by default ``voter.key`` next
+    to the database. An in-memory database without one gets a throwaway key.
+    """
+    memory = str(path) == ":memory:"
+    if not memory:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if memory and secret_path is None:
+        secret = secrets.token_bytes(pseudonyms.SECRET_BYTES)
+    else:
+        secret = pseudonyms.load_secret(Path(secret_path or pseudonyms.default_secret_path(path)))
     db = Database(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA foreign_keys=ON")
     db.execute("PRAGMA busy_timeout=5000")
+    # Deleted rows (voter ids rewritten as pseudonyms, purged questions) are overwritten with
+    # zeros instead of lingering in free space, where anyone with the file could read them.
+    db.execute("PRAGMA secure_delete=ON")
+    pseudonyms.install(db, secret)
     migrations.apply(db)
+    _check_voter_key(db)
     return db
+
+
+def _check_voter_key(db: Database) -> None:
+    """Remember the voter key id; warn when it changed (anonymous polls then stop voting)."""
+    current, known = pseudonyms.current_key_id(db), get_meta(db, "voter_key_id")
+    if current == known:
+        return
+    stranded = db.execute("SELECT count(*) FROM polls WHERE anonymous AND status = 'open' "
+                          "AND voter_key IS NOT ?", [current]).fetchone()[0]
+    if known is not None and stranded:
+        log.warning("the voter key changed (the key file was lost or replaced): %d open "
+                    "anonymous poll(s) keep their votes but take no new ones", stranded)
+    with write(db):
+        set_meta(db, "voter_key_id", current)
 
 
 def get_meta(db: Database, key: str) -> str | None:
@@ -220,7 +253,11 @@ def write(db: Database) -> Iterator[Database]:
     except BaseException:
         db.conn.rollback()
         raise
-    db.execute("COMMIT")
+    try:
+        db.execute("COMMIT")
+    except BaseException:  # a failed COMMIT (deferred constraint, disk full) leaves it open
+        db.conn.rollback()
+        raise
 
 
 @migrations()
@@ -231,7 +268,51 @@ def m005_fts_without_triggers(db: Database) -> None:
 
 
 @migrations()
-def m006_stemmed_index(db: Database) -> None:
+def m006_walls_and_pseudonyms(db: Database) -> None:
+    """Anonymous ballots, their vote log and answer feedback keyed by pseudonyms, not user ids;
+    the server each question and each suggestion decision came from; no names in the log."""
+    db["polls"].add_column("voter_key", str)  # key id of an anonymous poll's pseudonyms
+    db.execute("UPDATE polls SET voter_key = voter_key_id() WHERE anonymous")
+    anonymous = "poll_id IN (SELECT id FROM polls WHERE anonymous)"
+    for table in ("ballots", "vote_events"):
+        db[table].add_column("voter", str)  # the user id as text, or the pseudonym
+        db.execute(f"UPDATE {table} SET voter = CASE WHEN {anonymous} "
+                   "THEN voter_pseudonym('poll:' || poll_id, user_id) "
+                   "ELSE CAST(user_id AS TEXT) END")
+        db.execute(f"UPDATE {table} SET user_id = NULL WHERE {anonymous}")
+    db["ballots"].transform(pk=("poll_id", "voter"), not_null={"voter"})
+    db["feedback"].add_column("voter", str)
+    db.execute("UPDATE feedback SET voter = voter_pseudonym('feedback:' || entry_id, user_id)")
+    db["feedback"].transform(pk=("entry_id", "voter"), drop={"user_id"}, not_null={"voter"})
+    db["question_log"].add_column("guild_id", int)
+    db.execute("UPDATE question_log SET guild_id = CAST(substr(source, 9, instr(source, '/') - 9)"
+               " AS INTEGER) WHERE source GLOB 'discord:[0-9]*/*'")
+    db.execute("UPDATE question_log SET source = 'console' WHERE source LIKE 'console:%'")
+    db["question_log"].create_index(["guild_id", "asked_at"])
+    db["audit_log"].add_column("guild_id", int)
+    db.execute("UPDATE audit_log SET guild_id = json_extract(after, '$.guild_id') "
+               "WHERE action IN ('approve', 'reject')")
+
+
+@migrations(transactional=False)
+def m007_forget_rewritten_ids(db: Database) -> None:
+    """Rewrite the whole file (VACUUM) and empty the write-ahead log: free pages left by
+    older versions, and the log's older frames, still held the user ids m006 replaced.
+
+    VACUUM may renumber the rowids of tables without an INTEGER PRIMARY KEY, which the
+    search index refers to, so the index is marked for a rebuild at the next start.
+    """
+    with db.atomic():
+        db.execute("DELETE FROM meta WHERE key = 'knowledge_hash'")
+    db.execute("VACUUM")
+    busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    if busy:
+        log.warning("another connection kept the write-ahead log busy: it still holds the "
+                    "voter ids the migration removed until the next checkpoint")
+
+
+@migrations()
+def m008_stemmed_index(db: Database) -> None:
     """One stemmer: FTS5 indexes the entries' Snowball stems with plain unicode61 (no porter).
 
     The old index is dropped and the stored knowledge hash forgotten, so the next start

@@ -15,6 +15,7 @@ from PIL import Image, ImageFont
 
 from bot import chart_fonts, charts, poll_results, polls, votes
 from bot.cli import cli
+from bot.moderators import OPERATOR, Operator
 from bot.store import open_db
 from tests.conftest import REPO
 
@@ -25,11 +26,12 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def _poll(db, labels, picks, *, anonymous=False, first_user=1000, max_choices=1):
     options = [polls.Option(f"o{n}", label) for n, label in enumerate(labels)]
-    poll = polls.create_poll(db, question="How do you read the ending?", options=options,
-                             creator_id=1, anonymous=anonymous, max_choices=max_choices)
+    poll = polls.create_poll(db, OPERATOR, question="How do you read the ending?",
+                             options=options, anonymous=anonymous, max_choices=max_choices)
     for n, choice in enumerate(picks):
-        votes.vote(db, poll.id, first_user + n, choice if isinstance(choice, list) else [choice])
-    return poll_results.tally(db, poll.id)
+        votes.vote(db, Operator(user_id=first_user + n), poll.id,
+                   choice if isinstance(choice, list) else [choice])
+    return poll_results.tally(db, OPERATOR, poll.id)
 
 
 def _image(data: bytes) -> Image.Image:

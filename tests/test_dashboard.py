@@ -31,6 +31,7 @@ from bot import answers, charts, curation, poll_results, polls, suggestions, vot
 from bot.app import App
 from bot.cli import cli
 from bot.dashboard import queries, server
+from bot.moderators import OPERATOR, Actor
 from bot.store import open_db
 from tests.conftest import REPO
 from tests.curation_support import MOD, UNANSWERED, dog_data
@@ -70,20 +71,21 @@ def busy(app: App) -> Path:
     curation.add_entry(app, MOD, dog_data())
     curation.edit_entry(app, MOD, "whose-dog-is-in-the-saab-at-the-end",
                         {**dog_data(), "title": "Whose dog rides in the Saab at the end?"})
-    suggestions.suggest(app, 555, 1, 2, "The tapes", "Say who recorded the tapes.")
+    suggestions.suggest(app, Actor(555, 1), 2, "The tapes", "Say who recorded the tapes.")
     options = [polls.Option("heal", "Both begin to heal"),
                polls.Option("korea", "ミサキは韓国で新しい生活を始める"),
                polls.Option("open", "결말은 열려 있다")]
-    public = polls.create_poll(app.db, question="How do you read the ending?", options=options,
-                               creator_id=1, guild_id=1)
-    secret = polls.create_poll(app.db, question="Which reading moved you most?",
-                               options=options, creator_id=1, guild_id=1, anonymous=True)
+    creator = Actor(1, 1, is_moderator=True)
+    public = polls.create_poll(app.db, creator, question="How do you read the ending?",
+                               options=options)
+    secret = polls.create_poll(app.db, creator, question="Which reading moved you most?",
+                               options=options, anonymous=True)
     for user, choice in zip(PUBLIC_VOTERS, ("heal", "korea"), strict=True):
-        votes.vote(app.db, public.id, user, [choice])
+        votes.vote(app.db, Actor(user, 1), public.id, [choice])
     for user, choice in zip(ANON_VOTERS, ("korea", "korea", "open"), strict=True):
-        votes.vote(app.db, secret.id, user, [choice])
-    votes.vote(app.db, secret.id, ANON_VOTERS[2], ["heal"])  # a changed vote
-    polls.close(app.db, public.id, 1, is_moderator=True)
+        votes.vote(app.db, Actor(user, 1), secret.id, [choice])
+    votes.vote(app.db, Actor(ANON_VOTERS[2], 1), secret.id, ["heal"])  # a changed vote
+    polls.close(app.db, creator, public.id)
     path = app.settings.db_path
     app.close()
     return path
@@ -196,7 +198,7 @@ def test_standings_match_the_bots_own_tally(site, busy: Path) -> None:
     rows = {row["poll"]: row for row in _rows(site, "poll_standings", status="")}
     db = open_db(busy)
     for poll_id, row in rows.items():
-        tally = poll_results.tally(db, poll_id)
+        tally = poll_results.tally(db, OPERATOR, poll_id)
         assert row["voters"] == tally.total_voters
         assert row["standings"].split("\n") == [f"{r.option.label}: {r.count}"
                                                 for r in tally.results]

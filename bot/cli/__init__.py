@@ -56,6 +56,7 @@ from bot.cli.types import FRACTION
 from bot.config import Settings
 from bot.errors import BotError
 from bot.evaluate import default_sets, evaluate, format_report, load_cases
+from bot.moderators import OPERATOR
 from bot.text import render_answer
 
 
@@ -85,7 +86,7 @@ def ask(app: App, question: tuple[str, ...], as_json: bool, batch: Any, spoilers
         for line in batch:
             click.echo(json.dumps(_batch_answer(app, line.rstrip("\r\n")), ensure_ascii=False))
         return
-    answer = ask_question(app, " ".join(question), source="cli")
+    answer = ask_question(app, " ".join(question), source="cli", asker=OPERATOR)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -96,7 +97,8 @@ def _batch_answer(app: App, line: str) -> dict[str, Any]:
     """One input line's JSON: a blank line is answered (not logged), and an error is kept in
     its line, so output line N is always input line N."""
     try:
-        return ask_question(app, line, source="cli:batch", log=bool(line.strip())).to_dict()
+        return ask_question(app, line, source="cli:batch", log=bool(line.strip()),
+                            asker=OPERATOR).to_dict()
     except BotError as exc:
         return {"question": line, "answered": False, "error": str(exc)}
 

@@ -1,4 +1,8 @@
-"""`poll` commands: list, results and export, straight from the database."""
+"""`poll` commands: list, results and export, straight from the database.
+
+The person running the CLI holds the database file: they act as the operator
+(``moderators.OPERATOR``) and see every server's polls.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from bot.app import App
 from bot.cli.group import BotGroup
 from bot.cli.options import pass_app
 from bot.cli.types import POLL_ID
+from bot.moderators import OPERATOR
 from bot.text import render_tally
 
 
@@ -28,7 +33,7 @@ def poll() -> None:
 @pass_app
 def list_command(app: App, show_all: bool) -> None:
     """List open polls (newest first)."""
-    found = polls.list_polls(app.db, status=None if show_all else "open")
+    found = polls.list_polls(app.db, OPERATOR, status=None if show_all else "open")
     for p in found:
         click.echo(f"#{p.id}\t{p.status}\t{len(p.options)} options\t{p.question}")
     if not found:
@@ -43,7 +48,7 @@ def list_command(app: App, show_all: bool) -> None:
 @pass_app
 def results(app: App, poll_id: int, as_json: bool, png: Path | None) -> None:
     """Show a poll's results with bars, or as JSON; --png FILE saves a chart."""
-    tally = poll_results.tally(app.db, poll_id)
+    tally = poll_results.tally(app.db, OPERATOR, poll_id)
     if png is not None:
         _save_chart(charts.tally_png(tally), png)
         if str(png) == "-":
@@ -82,7 +87,7 @@ def _save_chart(data: bytes, path: Path) -> None:
 @pass_app
 def export(app: App, poll_id: int, fmt: str) -> None:
     """Export ballots of a public poll (counts only for an anonymous one)."""
-    rows = poll_results.export_ballots(app.db, poll_id)
+    rows = poll_results.export_ballots(app.db, OPERATOR, poll_id)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from bot import chart_fonts, charts, poll_results
 from bot.dashboard import queries
 from bot.errors import PollNotFound
+from bot.moderators import OPERATOR
 
 REFUSED = {"execute-sql", "view-database-download"}
 CACHE = {"cache-control": "public, max-age=604800"}  # the font: 16 MB, fetched once
@@ -104,7 +105,7 @@ async def poll_chart(request: Any, datasette: Any) -> Response:
     poll_id = int(request.url_vars["poll_id"])
     try:
         tally = await _database(datasette).execute_fn(
-            lambda conn: poll_results.tally(Database(conn), poll_id))
+            lambda conn: poll_results.tally(Database(conn), OPERATOR, poll_id))
     except PollNotFound:
         return Response.text(f"No poll #{poll_id}.", status=404)
     return _png(await asyncio.to_thread(charts.tally_png, tally))
