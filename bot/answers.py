@@ -15,6 +15,7 @@ from bot.knowledge import Entry, Film
 from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
 from bot.store import now, write
+from bot.usertext import clean
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -71,6 +72,7 @@ class Answer:
 
 def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> Answer:
     """Answer ``question`` from the knowledge base, or abstain; log it unless ``log`` is False."""
+    question, source = clean(question), clean(source)
     hits = app.index.search(question)
     top = hits[0] if hits else None
     answered = top is not None and top.confidence >= ANSWER_THRESHOLD

@@ -45,6 +45,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.knowledge import Entry, parse_entry
 from bot.moderators import Actor, require_moderator
 from bot.store import dumps, iso, now, write
+from bot.usertext import clean, clean_data
 from bot.yamlin import YamlDoc
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ def _validate(app: App, data: Mapping[str, Any], film: str | None) -> Entry:
     """An Entry from user data, or Problems listing every field to fix."""
     if not isinstance(data, Mapping):
         raise Problems(["the entry must be a mapping of field names to values"])
-    data = dict(data)
+    data = clean_data(dict(data))
     film = film_id(app, film or data.pop("film", None))
     data.pop("film", None)
     entry, problems = _check_fields(data, film)
@@ -238,6 +239,7 @@ def remove_entry(app: App, actor: Actor, entry_id: str) -> Entry:
 
 def get_entry(app: App, entry_id: str) -> Entry:
     """The entry as the bot answers it now; NotFound suggests close ids."""
+    entry_id = clean(entry_id)
     entry = app.index.get(entry_id.strip())
     if entry is None:
         close = [i for i, _ in app.index.ids(entry_id.strip()[:40], limit=3)] if entry_id else []
@@ -269,7 +271,7 @@ def list_entries(app: App, page: int = 1, per_page: int = 10) -> tuple[list[Entr
 
 def search_entries(app: App, text: str, limit: int = 10) -> list[EntryRow]:
     """Entries whose id or title contains ``text``, then the best word matches."""
-    text = text.strip()
+    text = clean(text).strip()
     if not text:
         return []
     ids = [i for i, _ in app.index.ids(text, limit=limit)]
@@ -309,6 +311,7 @@ def link_question(app: App, actor: Actor, question_text: str, entry_id: str) -> 
     It leaves the unanswered list; audit "link". Returns how many log rows were linked.
     """
     require_moderator(actor, "link questions to entries")
+    question_text = clean(question_text)
     if not question_text.strip():
         raise InvalidInput("Which question? The text is empty.")
     with write(app.db):

@@ -22,6 +22,7 @@ from bot.forms import form_defaults
 from bot.knowledge import Entry
 from bot.moderators import Actor, require_moderator
 from bot.store import now, write
+from bot.usertext import clean
 
 TITLE_MAX = 200
 TEXT_MAX = 2000
@@ -56,7 +57,7 @@ class Suggestion:
 
 
 def _text(value: str, what: str, limit: int) -> str:
-    value = (value or "").strip()
+    value = clean(value or "").strip()
     if not value:
         raise InvalidInput(f"The {what} is empty; please write something.")
     if len(value) > limit:

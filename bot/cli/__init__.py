@@ -35,7 +35,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("question", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--batch", type=click.File("r", encoding="utf-8"),
+@click.option("--batch", type=click.File("r", encoding="utf-8", errors="replace"),
               help="Answer one question per line of FILE ('-' for stdin), one JSON line each.")
 @click.option("--spoilers", is_flag=True, help="Show last-act answers without spoiler markers.")
 @common_options
@@ -68,6 +68,7 @@ def console(settings: Settings) -> None:
     from bot.console import Console
 
     app = open_app_or_fail(settings)
+    sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # bytes that are not UTF-8
     try:
         Console(app, interactive=sys.stdin.isatty()).run()
     finally:

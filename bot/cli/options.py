@@ -12,6 +12,7 @@ import click
 from bot.app import App, open_app
 from bot.config import Settings, load_settings
 from bot.errors import BotError
+from bot.usertext import clean_data
 
 
 def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -27,7 +28,7 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                 **kwargs: Any) -> Any:
         try:
             settings = load_settings({"db_path": db_path, "knowledge_path": knowledge_path})
-            return fn(*args, settings=settings, **kwargs)
+            return fn(*args, settings=settings, **clean_data(kwargs))  # argv: bad bytes
         except BotError as exc:
             raise click.ClickException(str(exc)) from None
 
