@@ -53,3 +53,22 @@ class UnknownChoice(PollError):
 
 class VoteNotChangeable(PollError):
     """The poll does not allow changing or retracting a vote."""
+
+
+class Busy(BotError):
+    """Another process held the database's write lock for longer than the busy timeout."""
+
+    def __init__(self, message: str = "The database is busy; please try again in a moment."):
+        super().__init__(message)
+
+
+class StorageError(BotError):
+    """The database file cannot be used (missing folder, read-only, disk full...)."""
+
+
+class DamagedDatabase(StorageError):
+    """The database file is damaged or not a database; the message lists the recovery steps."""
+
+
+class NewerDatabase(StorageError):
+    """The database was written by a newer version of the bot (migrations this one lacks)."""

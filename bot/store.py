@@ -1,13 +1,17 @@
 """SQLite storage: one file, WAL, schema as sqlite-utils migrations.
 
 Every module that persists something reads and writes the tables defined here;
-nothing else creates tables. Each acknowledged write happens inside
-``db.atomic()`` with ``synchronous=FULL``, so it survives ``kill -9``.
+nothing else creates tables. Each acknowledged write happens inside ``write()``
+(``BEGIN IMMEDIATE``) with ``synchronous=FULL``, so it survives ``kill -9``. The file is
+checked before anything writes to it (``bot.dbfile``), and SQLite errors a person can act
+on (busy, damaged, read-only, full) leave ``write()`` as domain errors.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,7 +20,12 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
-migrations = Migrations("bot")
+from bot.dbfile import MIGRATION_SET, check_at_open, db_path, describe, prepare_path
+from bot.errors import DamagedDatabase
+
+migrations = Migrations(MIGRATION_SET)
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's write lock
+_refused: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
 
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 ENTRY_SEARCH_COLUMNS = ("title", "questions", "aliases", "tags", "answer")
@@ -38,16 +47,40 @@ def dumps(value: Any) -> str:
 
 
 def open_db(path: str | Path) -> Database:
-    """Open (creating if needed) the bot database with WAL and every migration applied."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=5000")
-    migrations.apply(db)
+    """Open (creating if needed) the bot database: checked, WAL, every migration applied.
+
+    A path that cannot hold the file raises StorageError; a damaged file DamagedDatabase and
+    a newer one NewerDatabase, before anything is written to it. Each message is for people.
+    """
+    target = prepare_path(path)
+    try:
+        db = Database(target)
+    except sqlite3.Error as exc:
+        error = describe(exc, target)
+        if error is None:
+            raise
+        raise error from exc
+    try:
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        check_at_open(db, target, (m.name for m in migrations._migrations))
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        if migrations.pending(db):
+            with write(db):  # two processes opening a new file: one migrates, one waits
+                migrations.apply(db)
+    except BaseException as exc:
+        db.close()
+        error = describe(exc, target) if isinstance(exc, sqlite3.Error) else None
+        if error is None:
+            raise
+        raise error from exc
     return db
+
+
+def refuse_writes(db: Database, message: str) -> None:
+    """From now on every ``write()`` on this connection raises DamagedDatabase(message)."""
+    _refused[db] = message
 
 
 def get_meta(db: Database, key: str) -> str | None:
@@ -208,18 +241,42 @@ def write(db: Database) -> Iterator[Database]:
     then write the same rows, a deferred upgrade can fail with SQLITE_BUSY at
     once instead of waiting. IMMEDIATE takes the write lock up front, so
     concurrent writers queue on ``busy_timeout``. Nested use becomes a savepoint.
+
+    This is the one place SQLite's errors become domain errors for every write path:
+    ``Busy`` when another process kept the lock past the timeout, ``DamagedDatabase``,
+    ``StorageError`` (read-only, disk full); the transaction is rolled back first.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    db.execute("BEGIN IMMEDIATE")
+    if db in _refused:
+        raise DamagedDatabase(_refused[db])
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise _domain_error(db, exc) from exc
     try:
         yield db
-    except BaseException:
-        db.conn.rollback()
+        db.execute("COMMIT")
+    except BaseException as exc:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        if isinstance(exc, sqlite3.Error):
+            raise _domain_error(db, exc) from exc
         raise
-    db.execute("COMMIT")
+
+
+def _domain_error(db: Database, exc: sqlite3.Error) -> BaseException:
+    """Busy, damaged, read-only... as a domain error; anything else (a bug) unchanged.
+
+    Once SQLite has reported damage, later writes are refused at once rather than
+    written on top of the bad page.
+    """
+    error = describe(exc, db_path(db))
+    if isinstance(error, DamagedDatabase):
+        refuse_writes(db, str(error))
+    return error or exc
 
 
 @migrations()
