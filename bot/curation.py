@@ -20,8 +20,19 @@ files changed) ``bot.app.merge_overrides`` layers those rows over the YAML again
 * a moderator's version of an entry wins over the YAML file with the same id, and a
   moderator's removal hides the YAML entry: overrides survive reloads;
 * once the YAML says exactly the same thing (the override was exported with
-  ``kb export``, reviewed and committed), the override is dropped as redundant, and a
-  removal is dropped once the file is gone.
+  ``kb export``, reviewed and committed), the override is dropped as redundant;
+* a removal (a tombstone: ``data`` is NULL) is never dropped by a reload. A missing file
+  is no evidence that its deletion was committed: in a half-finished checkout or a
+  branch switch the file is gone for a moment and then back, and dropping the tombstone
+  then would bring the removed entry back. A kept tombstone costs one row and hides
+  nothing while the file is gone; it hides the file again if it comes back. It ends
+  only when a moderator brings the entry back: ``/kb add`` with that id, or ``kb import``
+  of its file (the version imported then becomes redundant once the files match it).
+
+The files are read outside any transaction; reading the rows, dropping redundant ones,
+rebuilding the index and recording the files' hash then happen in one ``BEGIN IMMEDIATE``
+transaction (``bot.app.sync_knowledge``), so a change another process commits meanwhile
+is never lost or undone.
 
 So the workflow is: moderators curate in Discord, someone runs ``kb export`` into the
 pack, reviews the diff, deletes the files listed as "to delete", commits, reloads.

@@ -163,16 +163,16 @@ def reload_knowledge(app: App, actor: Actor | None = None) -> str:
     """
     if actor is not None:
         require_moderator(actor, "reload the knowledge base")
-    count = "SELECT count(*) FROM mod_entries"
-    before = app.db.execute(count).fetchone()[0]
     try:
-        kb = sync_knowledge(app, force=True)
+        loaded = sync_knowledge(app, force=True)
     except KnowledgeError as exc:
         log.warning("reload refused, %d problem(s); the old index stays", len(exc.problems))
         raise
-    after = app.db.execute(count).fetchone()[0]
-    summary = f"Reloaded the files ({kb.summary() if kb else 'unchanged'})"
-    summary += f"; {after} moderator change(s) kept on top of the files"
-    if before > after:
-        summary += f", {before - after} now in the files and dropped"
+    assert loaded is not None  # forced: always loads
+    summary = f"Reloaded the files ({loaded.kb.summary()})"
+    summary += f"; {loaded.kept} moderator change(s) kept on top of the files"
+    if loaded.dropped:
+        summary += f", {len(loaded.dropped)} now in the files and dropped"
+    if loaded.removals:
+        summary += f"; {loaded.removals} removal(s) remembered"
     return summary + "."
