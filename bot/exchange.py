@@ -17,6 +17,7 @@ from bot.curation import Problems, film_id, save_entry
 from bot.errors import InvalidInput, KnowledgeError
 from bot.knowledge import Entry, entry_from_dict, parse_entry
 from bot.moderators import Actor, require_moderator
+from bot.packfiles import entry_files
 from bot.store import write
 from bot.yamlin import YamlDoc, load_yaml
 from bot.yamlout import dump_entry, entry_path, write_atomic, zip_files
@@ -102,15 +103,16 @@ def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
     in_dir = Path(in_dir)
     if not in_dir.is_dir():
         raise InvalidInput(f"{in_dir} is not a folder.")
-    files = sorted(p for p in in_dir.glob("*/entries/*") if p.suffix in (".yaml", ".yml"))
-    if not files:
+    listing = entry_files(in_dir)
+    files = listing.files()
+    if not files and not listing.problems:
         raise InvalidInput(f"No entry files in {in_dir} (expected <film>/entries/<id>.yaml, "
                            "the layout `kb export` writes).")
     films = app.films()
-    problems: list[str] = []
+    problems: list[str] = list(listing.problems)
     parsed: list[tuple[YamlDoc, Entry]] = []
     seen: dict[str, str] = {}
-    for path in files:
+    for path in (f.path for f in files):
         data, doc = load_yaml(path, str(path))
         if data is None and not doc.problems:
             doc.error((), "file is empty")

@@ -73,6 +73,20 @@ def list_pack(root: Path) -> Listing:
     return _Walk(Path(root)).listing
 
 
+def entry_files(root: Path) -> Listing:
+    """The entry files of ``root/<film>/entries/`` (the layout ``kb export`` writes), with
+    the same refusals as a pack; film.yaml is not needed. For ``kb import``."""
+    walk = _Walk(Path(root), films=False, full_labels=True)
+    for entry in walk._scan(walk.root):
+        if not entry.name.startswith(".") and entry.is_dir() and not entry.is_symlink():
+            entries = Path(entry.path) / "entries"
+            if entries.is_dir() and not entries.is_symlink():
+                folder = FilmFolder(Path(entry.path), walk.label(Path(entry.path)))
+                folder.entries = walk._entry_files(entries)
+                walk.listing.folders.append(folder)
+    return walk.listing
+
+
 def pack_files(root: Path) -> list[PackFile]:
     """Every file of the pack that may be read, in a stable order."""
     return list_pack(root).files()
@@ -112,11 +126,11 @@ def _utf8(text: str) -> bytes:
 class _Walk:
     """One pass over the knowledge folder, building a Listing."""
 
-    def __init__(self, root: Path):
-        self.root = root
+    def __init__(self, root: Path, *, films: bool = True, full_labels: bool = False):
+        self.root, self.full_labels = root, full_labels
         self.real_root = os.path.realpath(root)
         self.listing = Listing()
-        for entry in self._scan(root):
+        for entry in self._scan(root) if films else ():
             if entry.name.startswith("."):
                 continue
             if entry.is_symlink() and self._link_target(Path(entry.path)) is None:
@@ -124,8 +138,11 @@ class _Walk:
             if entry.is_dir():  # follows a link that stays inside
                 self._film_folder(Path(entry.path))
 
+    def label(self, path: Path) -> str:
+        return str(path) if self.full_labels else label_of(path, self.root)
+
     def _problem(self, path: Path, message: str) -> None:
-        self.listing.problems.append(f"{label_of(path, self.root)}:1: {message}")
+        self.listing.problems.append(f"{self.label(path)}:1: {message}")
 
     def _scan(self, folder: Path) -> list[os.DirEntry[str]]:
         """A folder's entries sorted by name (comparing names is much faster than Paths)."""
@@ -137,7 +154,7 @@ class _Walk:
             return []
 
     def _film_folder(self, path: Path) -> None:
-        folder = FilmFolder(path, label_of(path, self.root))
+        folder = FilmFolder(path, self.label(path))
         self.listing.folders.append(folder)
         for entry in self._scan(path):
             name = entry.name
@@ -192,7 +209,7 @@ class _Walk:
         if info.st_size > MAX_FILE_BYTES:
             self._problem(path, f"file is {info.st_size} bytes; the limit is {MAX_FILE_BYTES}")
             return None
-        return PackFile(path, label_of(path, self.root))
+        return PackFile(path, self.label(path))
 
     def _link_target(self, path: Path) -> os.stat_result | None:
         """The target's stat if a symbolic link stays inside the knowledge folder; else None,

@@ -214,3 +214,21 @@ def test_a_different_broken_folder_is_not_served_from_another_index(settings: Se
     other.mkdir()
     with pytest.raises(KnowledgeError):
         open_app(Settings(db_path=settings.db_path, knowledge_path=other))
+
+
+def test_import_refuses_the_same_files(app, tmp_path: Path) -> None:
+    """kb import reads other people's folders: the same refusals, never a hang."""
+    from bot.curation import Problems
+    from bot.exchange import import_entries
+
+    folder = tmp_path / "in" / "drive-my-car" / "entries"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "pipe.yaml")
+    (folder / "zero.yaml").symlink_to("/dev/zero")
+    (folder / "shouty.YAML").write_text("id: shouty\n")
+    with pytest.raises(Problems) as info:
+        import_entries(app, MOD, tmp_path / "in")
+    found = "\n".join(info.value.problems)
+    assert "pipe.yaml:1: not a regular file (a FIFO)" in found
+    assert "zero.yaml:1: symbolic link leads out of the knowledge folder" in found
+    assert "shouty.YAML:1: not loaded: rename it to shouty.yaml" in found
