@@ -72,3 +72,11 @@ class DamagedDatabase(StorageError):
 
 class NewerDatabase(StorageError):
     """The database was written by a newer version of the bot (migrations this one lacks)."""
+
+
+class ExportFailed(BotError):
+    """Writing exported files failed; the message (and the fields) say what was written."""
+
+    def __init__(self, message: str, *, written: tuple = (), not_written: tuple = ()):
+        super().__init__(message)
+        self.written, self.not_written = written, not_written

@@ -9,26 +9,32 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.app import App, sync_knowledge
 from bot.curation import Problems, film_id, save_entry
 from bot.errors import InvalidInput, KnowledgeError
+from bot.exportfiles import (
+    ExportedFile,
+    ExportResult,
+    entry_text,
+    plan,
+    read_text,
+    relative_path,
+    sha256,
+    source_file,
+    write_all,
+)
 from bot.knowledge import Entry, entry_from_dict, parse_entry
 from bot.moderators import Actor, require_moderator
-from bot.packfiles import entry_files
-from bot.store import write
+from bot.packfiles import entry_files, file_key
+from bot.store import now, write
 from bot.yamlin import YamlDoc, load_yaml
-from bot.yamlout import dump_entry, entry_path, write_atomic, zip_files
+from bot.yamlout import zip_files
+
+__all__ = ["ExportResult", "ExportedFile"]  # the result types, for callers of export_entries
 
 log = logging.getLogger("bot.curation")
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    written: tuple[Path, ...]
-    to_delete: tuple[Path, ...]  # files of entries moderators removed: delete them by hand
 
 
 def _moderator_entries(app: App) -> list[Entry]:
@@ -42,14 +48,27 @@ def _moderator_entries(app: App) -> list[Entry]:
     return entries
 
 
-def export_files(app: App, only_moderator: bool = True) -> dict[str, str]:
-    """``<film>/entries/<id>.yaml`` → file text, for moderator entries (or every entry)."""
+def _entries(app: App, only_moderator: bool) -> list[Entry]:
     if only_moderator:
         entries = _moderator_entries(app)
     else:
         ids = [r[0] for r in app.db.execute("SELECT id FROM entries ORDER BY id")]
         entries = [e for e in map(app.index.get, ids) if e is not None]
-    return {entry_path(e.id, e.film): dump_entry(e) for e in sorted(entries, key=lambda e: e.id)}
+    return sorted(entries, key=lambda e: e.id)
+
+
+def export_files(app: App, only_moderator: bool = True) -> dict[str, str]:
+    """``<film>/entries/<id>.yaml`` → file text, for moderator entries (or every entry).
+
+    Each text is the entry's file in the knowledge folder with only the changed fields
+    rewritten (unchanged entries come back byte for byte); new entries are canonical.
+    """
+    root = Path(app.settings.knowledge_path)
+    files = {}
+    for entry in _entries(app, only_moderator):
+        source = source_file(root, entry.film, entry.id)
+        files[relative_path(root, entry)] = entry_text(entry, source and read_text(source))
+    return files
 
 
 def removed_entry_paths(app: App) -> list[str]:
@@ -63,28 +82,39 @@ def removed_entry_paths(app: App) -> list[str]:
             "SELECT before FROM audit_log WHERE entry_id = ? AND before IS NOT NULL "
             "ORDER BY id DESC LIMIT 1", [entry_id]).fetchone()
         film = (json.loads(row[0]).get("film") if row else None) or film_id(app, None)
-        if any((root / film / "entries" / f"{entry_id}{ext}").exists()
-               for ext in (".yaml", ".yml")):
-            paths.append(entry_path(entry_id, film))
+        source = source_file(root, film, entry_id)
+        if source is not None:
+            paths.append(f"{film}/entries/{source.name}")
     return paths
 
 
-def export_entries(app: App, out_dir: Path, only_moderator: bool = True) -> ExportResult:
-    """Write entries as knowledge files under ``out_dir`` (byte-stable, atomic per file).
+def export_entries(app: App, out_dir: Path, only_moderator: bool = True, *,
+                   force: bool = False) -> ExportResult:
+    """Write entries as knowledge files under ``out_dir``; each file new, updated,
+    unchanged or a conflict (left alone unless ``force``): see ``bot.exportfiles``.
 
-    Removed entries are not written; their paths come back in ``to_delete``.
+    Removed entries are not written; their paths come back in ``to_delete``. Raises
+    ExportFailed (saying what was written) when the disk refuses.
     """
     out_dir = Path(out_dir)
-    written = []
-    for relative, text in export_files(app, only_moderator).items():
-        path = out_dir / relative
-        try:
-            write_atomic(path, text)
-        except OSError as exc:
-            raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}") from None
-        written.append(path)
+    root = Path(app.settings.knowledge_path)
+
+    def known(path: Path) -> set[str]:
+        key = file_key(path)
+        return {r[0] for r in app.db.execute(
+            "SELECT sha256 FROM loaded_files WHERE path = ? "
+            "UNION SELECT sha256 FROM exported_files WHERE path = ?", [key, key])}
+
+    planned = plan(_entries(app, only_moderator), out_dir, root, known, force)
+    with write(app.db):  # before the files: a version the bot wrote is one it may replace
+        at = now()
+        app.db["exported_files"].upsert_all(
+            ({"path": file_key(p.path), "sha256": sha256(p.text), "at": at}
+             for p in planned if p.status != "conflict"), pk="path")
+    write_all(planned)
     to_delete = [out_dir / p for p in removed_entry_paths(app)]
-    return ExportResult(tuple(written), tuple(to_delete))
+    return ExportResult(tuple(ExportedFile(p.path, p.status, p.note) for p in planned),
+                        tuple(to_delete))
 
 
 def export_zip(app: App, only_moderator: bool = True) -> bytes:

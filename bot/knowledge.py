@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.errors import KnowledgeError
 from bot.fields import SLUG, Fields
-from bot.packfiles import FilmFolder, PackFile, combine_digests, list_pack
+from bot.packfiles import FilmFolder, PackFile, combine_digests, file_key, list_pack
 from bot.yamlin import Refused, YamlDoc, parse_yaml_bytes, read_limited
 
 WORD = re.compile(r"^[^\W_]+$")
@@ -95,7 +95,7 @@ class KnowledgeBase:
     entries: dict[str, Entry] = field(default_factory=dict)
     interpretations: dict[str, list[Interpretation]] = field(default_factory=dict)
     digest: str = ""  # content_hash() of exactly the bytes this was loaded from
-    file_hashes: dict[str, str] = field(default_factory=dict)  # file path → sha256 as loaded
+    file_hashes: dict[str, str] = field(default_factory=dict)  # file_key → sha256 as loaded
 
     def summary(self) -> str:
         n_interp = sum(len(v) for v in self.interpretations.values())
@@ -171,7 +171,7 @@ class _Reader:
             return None, doc
         digest = hashlib.sha256(raw)
         self.digests[file.label] = digest.digest()
-        self.kb.file_hashes[str(file.path)] = digest.hexdigest()
+        self.kb.file_hashes[file_key(file.path)] = digest.hexdigest()
         return parse_yaml_bytes(raw, doc)
 
 

@@ -68,6 +68,12 @@ def label_of(path: Path, root: Path) -> str:
         return str(path)
 
 
+def file_key(path: Path) -> str:
+    """One name per file, however it was reached (a relative path, a linked folder): the
+    real path of its folder, and its own name."""
+    return os.path.join(os.path.realpath(path.parent), path.name)
+
+
 def list_pack(root: Path) -> Listing:
     """Every file of the pack under ``root`` that may be read, and a problem for each refusal."""
     return _Walk(Path(root)).listing

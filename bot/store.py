@@ -284,3 +284,11 @@ def m005_fts_without_triggers(db: Database) -> None:
     """The index keeps the FTS table in step itself: row-by-row triggers made bulk loads slow."""
     for name in ("entries_ai", "entries_ad", "entries_au"):
         db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+
+
+@migrations()
+def m006_file_hashes(db: Database) -> None:
+    """The knowledge files as last loaded, and the files ``kb export`` last wrote: what
+    export may replace without asking (any other version is someone else's change)."""
+    db["loaded_files"].create({"path": str, "sha256": str}, pk="path")
+    db["exported_files"].create({"path": str, "sha256": str, "at": str}, pk="path")

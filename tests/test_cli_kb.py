@@ -117,8 +117,8 @@ def test_export_then_import_into_another_database(run, curated: Path, tmp_path: 
     result = run("export", str(out))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"wrote {out / 'drive-my-car/entries/no-kiss.yaml'}",
-        f"wrote {out / 'drive-my-car/entries/whose-dog-is-in-the-saab.yaml'}",
+        f"new {out / 'drive-my-car/entries/no-kiss.yaml'}",
+        f"new {out / 'drive-my-car/entries/whose-dog-is-in-the-saab.yaml'}",
         f"to delete: {out / 'drive-my-car/entries/takatsuki-arrest.yaml'}",
     ]
     first = {p.name: p.read_bytes() for p in out.rglob("*.yaml")}
