@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -21,15 +22,16 @@ MIGRATIONS_TABLE = "_sqlite_migrations"
 MIGRATION_SET = "bot"
 
 
-def recovery(path: str) -> str:
-    """The steps that get a person from a damaged database back to a working bot."""
+def recovery(path: str, *, checked: bool = False) -> str:
+    """The steps that get a person from a damaged database back to a working bot
+    (``checked``: for ``db check``'s own report, which needs no pointer to itself)."""
     salvaged = Path(path).with_name("salvaged.db")
-    return (
-        "Nothing was written to it. To recover, stop the bot, then:\n"
-        f"  - see what is wrong: python -m bot db check --db {path}\n"
-        "  - restore your latest backup (README, \"Backups\"), or\n"
-        f"  - salvage what is still readable: sqlite3 {path} .recover | sqlite3 {salvaged}"
-    )
+    steps = [] if checked else [f"see what is wrong: python -m bot db check --db {path}"]
+    steps += ["restore your latest backup (README, \"Backups\"), or",
+              f"salvage what is still readable: sqlite3 {path} .recover | sqlite3 {salvaged}"]
+    head = "To recover, stop the bot, then:" if checked else \
+        "Nothing was written to it. To recover, stop the bot, then:"
+    return "\n".join([head, *(f"  - {step}" for step in steps)])
 
 
 def db_path(db: Database) -> str:
@@ -130,3 +132,97 @@ def check_at_open(db: Database, path: str, known: Iterable[str]) -> None:
             f"this version does not know: {', '.join(unknown)}). Nothing was written to it. "
             "Run the newer version, or restore a backup made before the upgrade "
             "(README, \"Backups\").")
+
+
+@dataclass
+class DbReport:
+    """What ``db check`` found."""
+
+    path: str
+    size: int = 0
+    journal: str = ""
+    integrity: list[str] = field(default_factory=list)  # ["ok"], or the problems
+    applied: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # applied by a newer version
+    pending: list[str] = field(default_factory=list)  # to be applied at the next start
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str = ""  # the file could not be read as a database at all
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.integrity == ["ok"] and not self.unknown
+
+    def text(self) -> str:
+        lines = [f"database: {self.path} ({self.size:,} bytes"
+                 + (f", {self.journal} journal)" if self.journal else ")")]
+        if self.error:
+            return "\n".join([*lines, f"error: {self.error}", recovery(self.path, checked=True)])
+        if self.integrity == ["ok"]:
+            lines.append("integrity: ok")
+        else:
+            lines.append("integrity: DAMAGED")
+            lines += [f"  {problem}" for problem in self.integrity]
+        if self.unknown:
+            lines.append(f"schema: written by a newer version of the bot (unknown steps: "
+                         f"{', '.join(self.unknown)}); this version will not write to it")
+        elif self.pending:
+            lines.append(f"schema: older ({len(self.applied)} steps); the next start applies "
+                         f"{', '.join(self.pending)}")
+        else:
+            lines.append(f"schema: up to date ({len(self.applied)} steps)")
+        lines.append("rows: " + ", ".join(f"{t} {n:,}" for t, n in self.counts.items()))
+        if self.integrity != ["ok"]:
+            lines.append(recovery(self.path, checked=True))
+        return "\n".join(lines)
+
+
+def inspect_db(path: str | Path, known: Iterable[str] = ()) -> DbReport:
+    """Diagnose the file without migrating or writing anything: the full
+    ``PRAGMA integrity_check``, the schema steps against ``known``, and row counts.
+    Works on files the bot refuses to open (damaged, newer)."""
+    target = Path(path)
+    if not target.is_file():
+        raise StorageError(f"No database at {target}.")
+    report = DbReport(str(target), target.stat().st_size)
+    try:
+        conn = sqlite3.connect(target)  # read and write: a WAL left by a crash may need it
+    except sqlite3.Error as exc:
+        report.error = _reason(exc)
+        return report
+    db = Database(conn)
+    try:
+        report.journal = db.execute("PRAGMA journal_mode").fetchone()[0]
+        tables = db.table_names()
+    except sqlite3.DatabaseError as exc:  # not even the schema can be read
+        report.error = _reason(exc)
+        conn.close()
+        return report
+    try:
+        try:
+            report.integrity = [r[0] for r in db.execute("PRAGMA integrity_check(50)")]
+        except sqlite3.DatabaseError as exc:
+            report.integrity = [f"integrity_check stopped: {exc}"]
+        known = list(known)
+        report.applied = applied_migrations(db)
+        report.unknown = [n for n in report.applied if n not in known]
+        report.pending = [n for n in known if n not in report.applied]
+        for table in tables:
+            if table.startswith(("sqlite_", "_")) or "_fts_" in table:
+                continue
+            try:
+                report.counts[table] = db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                report.counts[table] = -1
+                report.integrity = [*(x for x in report.integrity if x != "ok"),
+                                    f"{table}: {exc}"]
+    except sqlite3.DatabaseError as exc:
+        report.error = _reason(exc)
+    finally:
+        conn.close()
+    return report
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    if _code(exc) == sqlite3.SQLITE_NOTADB:
+        return "not a SQLite database, or damaged beyond reading"
+    return str(exc)

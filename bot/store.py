@@ -20,7 +20,15 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
-from bot.dbfile import MIGRATION_SET, check_at_open, db_path, describe, prepare_path
+from bot.dbfile import (
+    MIGRATION_SET,
+    DbReport,
+    check_at_open,
+    db_path,
+    describe,
+    inspect_db,
+    prepare_path,
+)
 from bot.errors import DamagedDatabase
 
 migrations = Migrations(MIGRATION_SET)
@@ -62,7 +70,7 @@ def open_db(path: str | Path) -> Database:
         raise error from exc
     try:
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        check_at_open(db, target, (m.name for m in migrations._migrations))
+        check_at_open(db, target, known_migrations())
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -76,6 +84,16 @@ def open_db(path: str | Path) -> Database:
             raise
         raise error from exc
     return db
+
+
+def known_migrations() -> list[str]:
+    """The schema steps this version knows, in order."""
+    return [m.name for m in migrations._migrations]  # sqlite-utils has no public list
+
+
+def inspect(path: str | Path) -> DbReport:
+    """``db check``: integrity, schema against this version, row counts; writes nothing."""
+    return inspect_db(path, known_migrations())
 
 
 def refuse_writes(db: Database, message: str) -> None:

@@ -16,6 +16,7 @@ import yaml
 
 from bot import __version__
 from bot.answers import ask as ask_question
+from bot.cli.db import db
 from bot.cli.kb import kb
 from bot.cli.options import common_options, open_app_or_fail
 from bot.cli.polls import poll
@@ -128,3 +129,4 @@ def run(token: str | None, sync: bool, shards: str | None, mod_roles: str | None
 
 cli.add_command(kb)
 cli.add_command(poll)
+cli.add_command(db)
