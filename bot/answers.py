@@ -15,6 +15,7 @@ from bot.knowledge import Entry, Film
 from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
 from bot.store import now, write
+from bot.usernumbers import require_id
 from bot.usertext import clean
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def unanswered(db: Database, *, since: str | None = None, limit: int = 10
 def record_feedback(db: Database, entry_id: str, user_id: int, helpful: bool
                     ) -> tuple[int, int]:
     """One vote per user and entry, changeable; returns (helpful, not helpful) counts."""
+    require_id(user_id, "user_id")
     with write(db):
         db["feedback"].upsert(
             {"entry_id": entry_id, "user_id": user_id, "helpful": int(helpful),

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from bot.app import App
 from bot.moderators import Actor
 from bot.store import dumps, now
+from bot.usernumbers import count
 from bot.usertext import clean
 
 MAX_AUDIT_ROWS = 200
@@ -51,7 +52,7 @@ def record_audit(db: Database, actor: Actor, action: str, entry_id: str | None,
 
 def audit_log(app: App, entry_id: str | None = None, limit: int = 20) -> list[AuditRecord]:
     """The newest audit rows first, for one entry or all."""
-    limit, entry_id = max(1, min(limit, MAX_AUDIT_ROWS)), entry_id and clean(entry_id)
+    limit, entry_id = count(limit, "limit", high=MAX_AUDIT_ROWS), entry_id and clean(entry_id)
     where, params = ("WHERE entry_id = ?", [entry_id]) if entry_id else ("", [])
     rows = app.db.execute(
         "SELECT id, at, actor_id, action, entry_id, before, after FROM audit_log "

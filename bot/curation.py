@@ -56,6 +56,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.knowledge import Entry, parse_entry
 from bot.moderators import Actor, require_moderator
 from bot.store import dumps, iso, now, write
+from bot.usernumbers import count
 from bot.usertext import clean, clean_data
 from bot.yamlin import YamlDoc
 
@@ -270,19 +271,20 @@ def _rows(app: App, where: str = "1", params: list[Any] | None = None,
 
 def list_entries(app: App, page: int = 1, per_page: int = 10) -> tuple[list[EntryRow], int]:
     """One page (1-based) of entries by id, and the number of pages (at least 1)."""
-    if not 1 <= per_page <= MAX_PER_PAGE:
+    if type(per_page) is not int or not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput(f"per_page must be between 1 and {MAX_PER_PAGE}.")
-    if page < 1:
+    if type(page) is not int or page < 1:
         raise InvalidInput("Pages start at 1.")
     total = app.db.execute("SELECT count(*) FROM entries").fetchone()[0]
     pages = max(1, math.ceil(total / per_page))
+    page = min(page, pages + 1)  # past the end: no rows (and no 64-bit overflow)
     rows = _rows(app, tail="LIMIT ? OFFSET ?", params=[per_page, (page - 1) * per_page])
     return rows, pages
 
 
 def search_entries(app: App, text: str, limit: int = 10) -> list[EntryRow]:
     """Entries whose id or title contains ``text``, then the best word matches."""
-    text = clean(text).strip()
+    text, limit = clean(text).strip(), count(limit, "limit", high=100)
     if not text:
         return []
     ids = [i for i, _ in app.index.ids(text, limit=limit)]
@@ -298,8 +300,7 @@ def search_entries(app: App, text: str, limit: int = 10) -> list[EntryRow]:
 def unanswered_questions(app: App, days: int = 30, limit: int = 10
                          ) -> list[UnansweredQuestion]:
     """The questions the bot abstained on most in the last ``days`` days."""
-    if days < 1 or limit < 1:
-        raise InvalidInput("days and limit must be at least 1.")
+    days, limit = count(days, "days", high=36500), count(limit, "limit", high=1000)
     since = iso(datetime.now(UTC) - timedelta(days=days))
     return [UnansweredQuestion(*row) for row in unanswered(app.db, since=since, limit=limit)]
 

@@ -232,6 +232,7 @@ def list_polls(
     db: Database, *, guild_id: int | None = None, status: str | None = "open"
 ) -> list[Poll]:
     """Polls newest first, of one guild and one status when given (None means any)."""
+    check_id(guild_id, "guild_id", nullable=True)
     sql, params = "SELECT id FROM polls WHERE 1", []
     for column, value in (("guild_id", guild_id), ("status", status)):
         if value is not None:
@@ -245,6 +246,7 @@ def latest_poll(
     db: Database, *, film: str, kind: str = "interpretations", guild_id: int | None = None
 ) -> Poll | None:
     """The newest poll about a film (open or closed), so a command can show or reuse it."""
+    check_id(guild_id, "guild_id", nullable=True)
     sql, params = "SELECT max(id) FROM polls WHERE film = ? AND kind = ?", [film, kind]
     if guild_id is not None:
         sql += " AND guild_id = ?"

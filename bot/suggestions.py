@@ -22,6 +22,7 @@ from bot.forms import form_defaults
 from bot.knowledge import Entry
 from bot.moderators import Actor, require_moderator
 from bot.store import now, write
+from bot.usernumbers import count, is_id, require_id
 from bot.usertext import clean
 
 TITLE_MAX = 200
@@ -71,6 +72,9 @@ def suggest(app: App, author_id: int, guild_id: int | None, channel_id: int | No
     """Queue a suggestion from any member (a correction when ``entry_id`` is given)."""
     title = _text(title, "title", TITLE_MAX)
     text = _text(text, "suggestion text", TEXT_MAX)
+    require_id(author_id, "author_id")
+    require_id(guild_id, "guild_id", nullable=True)
+    require_id(channel_id, "channel_id", nullable=True)
     with write(app.db):
         if entry_id:
             entry_id = get_entry(app, entry_id).id
@@ -90,7 +94,7 @@ def suggest(app: App, author_id: int, guild_id: int | None, channel_id: int | No
 
 def get_suggestion(app: App, suggestion_id: int) -> Suggestion:
     row = app.db.execute(f"SELECT {_COLS} FROM suggestions WHERE id = ?",
-                         [suggestion_id]).fetchone()
+                         [suggestion_id]).fetchone() if is_id(suggestion_id) else None
     if row is None:
         raise NotFound(f"No suggestion #{suggestion_id}.")
     return Suggestion(*row)
@@ -100,7 +104,7 @@ def queue(app: App, limit: int = 25) -> list[Suggestion]:
     """Pending suggestions, oldest first."""
     rows = app.db.execute(
         f"SELECT {_COLS} FROM suggestions WHERE status = 'pending' ORDER BY id LIMIT ?",
-        [max(1, limit)])
+        [count(limit, "limit", high=100)])
     return [Suggestion(*r) for r in rows]
 
 
