@@ -1,20 +1,26 @@
-"""Settings from the environment, an optional ``.env`` file and command-line overrides.
+"""Settings (a frozen dataclass) and the rules each setting's value must follow.
 
-Read once, by the CLI, into a frozen dataclass; nothing is read at import time.
-Precedence: CLI flag > environment variable > ``.env`` > default.
+The CLI fills Settings from flags, environment variables and a ``.env`` file: click
+options with ``envvar=`` in ``bot/cli/options.py`` are the one place for their names and
+defaults, and the parsers below turn text into values (or say what is wrong). Everything
+else takes Settings as given. Nothing is read at import time.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from dotenv import dotenv_values
+
+from bot.bundled import knowledge_path as bundled_knowledge
 from bot.errors import InvalidInput
 
-BUNDLED_KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_SHARDS = 10_000
+MAX_SNOWFLAKE = 2**64 - 1  # Discord ids are unsigned 64-bit numbers
 
 
 def default_db_path() -> Path:
@@ -26,7 +32,7 @@ def default_db_path() -> Path:
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = field(default_factory=default_db_path)
-    knowledge_path: Path = BUNDLED_KNOWLEDGE
+    knowledge_path: Path = field(default_factory=bundled_knowledge)
     token: str | None = field(default=None, repr=False)  # never printed
     api_base: str | None = None
     gateway_url: str | None = None
@@ -34,77 +40,59 @@ class Settings:
     kb_guilds: frozenset[int] = frozenset()  # empty: moderators of every server may curate
     dev_guild: int | None = None
     log_level: str = "INFO"
-
-
-ENV_NAMES = {
-    "DISCORD_TOKEN": "token",
-    "DISCORD_API_BASE": "api_base",
-    "DISCORD_GATEWAY_URL": "gateway_url",
-    "BOT_DB": "db_path",
-    "BOT_KNOWLEDGE": "knowledge_path",
-    "BOT_MOD_ROLES": "mod_roles",
-    "BOT_KB_GUILDS": "kb_guilds",
-    "BOT_DEV_GUILD": "dev_guild",
-    "BOT_LOG_LEVEL": "log_level",
-}
+    shards: int | str | None = None  # None: one connection; "auto" or N: discord.py shards
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse ``KEY=value`` lines (``#`` comments, optional quotes); a missing file is empty."""
-    if not path.is_file():
+    """The ``KEY=value`` pairs of a ``.env`` file (python-dotenv: quotes, ``export``,
+    inline comments); a missing or unreadable file, and keys without a value, count as unset.
+    """
+    try:
+        if not path.is_file():
+            return {}
+        values = dotenv_values(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return {}
-    values = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
+    return {key: value for key, value in values.items() if value}
 
 
-def convert_setting(name: str, raw: str) -> Any:
-    raw = raw.strip()
-    if name in ("db_path", "knowledge_path"):
-        return Path(raw).expanduser()
-    if name in ("mod_roles", "kb_guilds"):
-        try:
-            return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
-        except ValueError:
-            env, what = ("BOT_MOD_ROLES", "role") if name == "mod_roles" else (
-                "BOT_KB_GUILDS", "server")
-            raise InvalidInput(f"{env} must be comma-separated {what} ids, got {raw!r}") from None
-    if name == "dev_guild":
-        if not raw:
-            return None
-        if not raw.isdigit():
-            raise InvalidInput(f"BOT_DEV_GUILD must be a guild id, got {raw!r}")
-        return int(raw)
-    if name == "log_level":
-        return raw.upper()
-    return raw or None
+def parse_id(raw: str, what: str = "id") -> int:
+    """One Discord id (a snowflake such as 123456789012345678)."""
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_SNOWFLAKE:
+        raise InvalidInput(f"must be a {what} id (a number such as 123456789012345678), "
+                           f"got {raw!r}")
+    return int(text)
 
 
-def load_settings(
-    overrides: Mapping[str, Any] | None = None,
-    env: Mapping[str, str] | None = None,
-    dotenv: Path | None = Path(".env"),
-) -> Settings:
-    """Build Settings; ``overrides`` holds CLI flag values (``None`` means not given)."""
-    sources = dict(read_dotenv(dotenv)) if dotenv else {}
-    sources.update(os.environ if env is None else env)
-    values: dict[str, Any] = {}
-    for env_name, attr in ENV_NAMES.items():
-        if env_name in sources and sources[env_name] != "":
-            values[attr] = convert_setting(attr, sources[env_name])
-    return with_overrides(replace(Settings(), **values), overrides or {})
+def parse_ids(raw: str, what: str = "id") -> frozenset[int]:
+    """Comma-separated Discord ids; spaces and empty items are ignored."""
+    parts = [part.strip() for part in raw.split(",")]
+    try:
+        return frozenset(parse_id(part, what) for part in parts if part)
+    except InvalidInput:
+        raise InvalidInput(f"must be comma-separated {what} ids (numbers such as "
+                           f"123456789012345678), got {raw!r}") from None
 
 
-def with_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
-    """Apply CLI flag values on top of ``settings`` (``None`` means the flag was not given)."""
-    values = {attr: convert_setting(attr, value) if isinstance(value, str) else value
-              for attr, value in overrides.items() if value is not None}
-    return replace(settings, **values)
+def parse_shards(raw: str) -> int | str:
+    """``auto`` (discord.py asks Discord how many) or a number of shards."""
+    text = raw.strip().lower()
+    if text == "auto":
+        return "auto"
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_SHARDS:
+        return int(text)
+    raise InvalidInput(f"must be 'auto' or a number of shards from 1 to {MAX_SHARDS}, "
+                       f"got {raw!r}")
+
+
+def parse_fraction(raw: str) -> float:
+    """A share from 0 to 1, such as 0.9 (a percentage such as 90% is accepted too)."""
+    text = raw.strip()
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:  # also false for nan
+        raise InvalidInput(f"must be a number from 0 to 1 such as 0.9, got {raw!r}")
+    return value

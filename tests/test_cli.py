@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from bot.bundled import default_eval_set
 from bot.cli import cli
 from tests.conftest import REPO
 
@@ -58,11 +60,30 @@ def test_ask_abstains_plainly(run) -> None:
 
 def test_ask_batch_from_file_and_stdin(run, tmp_path: Path) -> None:
     questions = tmp_path / "q.txt"
-    questions.write_text("why is misaki in korea\n\ndo they kiss\nbake bread\n", encoding="utf-8")
+    questions.write_text("why is misaki in korea\n\ndo they kiss\n  \nbake bread\n",
+                         encoding="utf-8")
     lines = run("ask", "--batch", str(questions)).output.splitlines()
-    assert [json.loads(line)["entry_id"] for line in lines] == ["ending-korea", "no-kiss", None]
-    piped = run("ask", "--batch", "-", input="why does he need a driver\n").output
-    assert json.loads(piped)["entry_id"] == "why-a-driver"
+    answers = [json.loads(line) for line in lines]
+    # one JSON line per input line, blank lines included, so line N answers line N
+    assert [a["question"] for a in answers] == ["why is misaki in korea", "", "do they kiss",
+                                                "  ", "bake bread"]
+    assert [a["entry_id"] for a in answers] == ["ending-korea", None, "no-kiss", None, None]
+    piped = run("ask", "--batch", "-", input="why does he need a driver\r\n\n").output
+    assert [json.loads(line)["entry_id"] for line in piped.splitlines()] == ["why-a-driver", None]
+    logged = [r[0] for r in sqlite3.connect(tmp_path / "cli.db").execute(
+        "SELECT text FROM question_log ORDER BY id")]
+    assert logged == ["why is misaki in korea", "do they kiss", "bake bread",
+                      "why does he need a driver"]  # blank lines are not questions
+
+
+def test_ask_batch_goes_on_past_bytes_that_are_not_utf8(run, tmp_path: Path) -> None:
+    questions = tmp_path / "q.txt"
+    questions.write_bytes(b"caf\xe9 talk\ndo they kiss\n")
+    result = run("ask", "--batch", str(questions))
+    assert result.exit_code == 0
+    answers = [json.loads(line) for line in result.output.splitlines()]
+    assert answers[0]["question"] == "caf\ufffd talk"
+    assert answers[1]["entry_id"] == "no-kiss"
 
 
 def test_ask_without_question_is_a_usage_error(run) -> None:
@@ -71,11 +92,12 @@ def test_ask_without_question_is_a_usage_error(run) -> None:
     assert "give a QUESTION" in result.output
 
 
-def test_kb_check_exit_codes(pack: Path) -> None:
+def test_kb_check_exit_codes(pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(pack.parent)
     runner = CliRunner()
-    ok = runner.invoke(cli, ["kb", "check", str(pack)])
+    ok = runner.invoke(cli, ["kb", "check", "knowledge"])
     assert ok.exit_code == 0
-    assert ok.output.strip() == "ok: 1 film, 5 entries, 2 interpretations"
+    assert ok.output.strip() == "ok: knowledge: 1 film, 5 entries, 2 interpretations"
     (pack / "drive-my-car" / "entries" / "no-kiss.yaml").write_text("id: no-kiss\nbogus: 1\n")
     bad = runner.invoke(cli, ["kb", "check", str(pack)])
     assert bad.exit_code == 1
@@ -133,16 +155,15 @@ def test_run_without_token_is_one_clear_line(tmp_path: Path) -> None:
     result = _subprocess("run", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: no Discord token: set DISCORD_TOKEN (environment or .env)"]
+        "Error: no Discord token: set DISCORD_TOKEN (in the environment or .env) or pass --token"]
 
 
 def test_shipped_pack_meets_the_quality_bars(tmp_path: Path) -> None:
-    """The bundled pack on tests/data/questions.yaml: recall@1 and abstention >= 90%."""
+    """The bundled pack on the shipped question set: recall@1 and abstention >= 90%."""
     result = _subprocess("eval", "--db", str(tmp_path / "eval.db"), "--min-recall", "0.9",
-                         "--min-abstention", "0.9")
+                         "--min-abstention", "0.9", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "recall@1:" in result.stdout and "abstention accuracy:" in result.stdout
-    questions = yaml.safe_load(
-        (REPO / "tests" / "data" / "questions.yaml").read_text(encoding="utf-8"))
+    questions = yaml.safe_load(default_eval_set().read_text(encoding="utf-8"))
     assert len(questions) >= 60
     assert sum(q["expect"] == "abstain" for q in questions) >= 12

@@ -140,7 +140,7 @@ def test_exported_file_passes_kb_check(run, curated: Path, pack: Path, tmp_path:
         (target / path.name).write_bytes(path.read_bytes())
     result = CliRunner().invoke(cli, ["kb", "check", str(pack)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok: 1 film,")
+    assert result.output.startswith(f"ok: {pack}: 1 film,")
     # and the real entry point agrees
     proc = subprocess.run([sys.executable, "-m", "bot", "kb", "check", str(pack)],
                           capture_output=True, text=True, cwd=REPO, timeout=60)
@@ -175,8 +175,9 @@ def test_reload_ok_and_broken(run, curated: Path, pack: Path) -> None:
         "id: no-kiss\ntitle: [broken\n", encoding="utf-8")
     broken = run("reload")
     assert broken.exit_code == 1
-    assert re.search(r"drive-my-car/entries/no-kiss\.yaml:\d+: invalid YAML", broken.stderr)
-    assert "1 problem(s) found" in broken.stderr
+    assert broken.stderr.startswith("Error: 1 problem in the knowledge base:\n")
+    assert re.search(rf"^{pack}/drive-my-car/entries/no-kiss\.yaml:\d+: invalid YAML",
+                     broken.stderr, re.MULTILINE)
     # the old index still answers (open_app would refuse the broken files, so no sync)
     db = open_db(curated)
     try:
@@ -185,3 +186,17 @@ def test_reload_ok_and_broken(run, curated: Path, pack: Path) -> None:
         assert ask(index_app, "do they kiss", log=False).entry.answer == "No. They embrace."
     finally:
         db.close()
+
+
+def test_a_page_past_the_end_says_how_many_pages_there_are(tmp_path: Path) -> None:
+    """`kb list --page 10` of 9 pages printed "page 10/9" and no entries."""
+    entries = len(list((REPO / "knowledge").glob("*/entries/*.yaml")))
+    pages = -(-entries // 10)
+    args = ["--db", str(tmp_path / "b.db"), "--knowledge", str(REPO / "knowledge")]
+    last = CliRunner().invoke(cli, ["kb", "list", "--page", str(pages), *args])
+    assert last.exit_code == 0 and f"entries, page {pages}/{pages}:" in last.output
+    past = CliRunner().invoke(cli, ["kb", "list", "--page", str(pages + 1), *args])
+    assert past.exit_code == 2
+    assert past.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--page': {pages + 1} is past the last page: there are "
+        f"{pages} pages (10 entries a page).")

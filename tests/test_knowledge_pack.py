@@ -18,7 +18,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 PACK = REPO / "knowledge" / "drive-my-car"
 ENTRIES_DIR = PACK / "entries"
-EVAL_SET = REPO / "tests" / "data" / "questions.yaml"
+EVAL_SET = REPO / "bot" / "evalsets" / "questions.yaml"
 
 
 def _load(path: Path):

@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from bot.backup import backup_db
-from bot.cli.options import common_options
+from bot.cli.group import BotGroup
+from bot.cli.options import db_option, pass_settings, with_options
 from bot.config import Settings
 from bot.store import inspect
 
 
-@click.group()
+@click.group(cls=BotGroup)
 def db() -> None:
     """Back up and check the database (see "Backups" in the README)."""
 
@@ -21,8 +22,9 @@ def db() -> None:
 @db.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
-@common_options
-def backup(path: Path, force: bool, settings: Settings) -> None:
+@with_options(db_option)
+@pass_settings
+def backup(settings: Settings, path: Path, force: bool) -> None:
     """Copy the database to PATH (a file, or a folder for a dated copy); safe while the
     bot runs. The copy is checked before it is kept."""
     made = backup_db(settings.db_path, path, force=force)
@@ -34,10 +36,13 @@ def backup(path: Path, force: bool, settings: Settings) -> None:
 
 
 @db.command()
-@common_options
+@with_options(db_option)
+@pass_settings
 def check(settings: Settings) -> None:
     """Full integrity check, schema version and row counts; exit code 1 on any problem.
-    Reads only: it works on a database the bot refuses to open."""
+
+    Reads only: it works on a database the bot refuses to open.
+    """
     report = inspect(settings.db_path)
     click.echo(report.text())
     if not report.ok:

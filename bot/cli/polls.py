@@ -10,69 +10,59 @@ from dataclasses import asdict
 import click
 
 from bot import poll_results, polls
-from bot.cli.options import common_options, open_app_or_fail
-from bot.config import Settings
+from bot.app import App
+from bot.cli.group import BotGroup
+from bot.cli.options import pass_app
+from bot.cli.types import POLL_ID
 from bot.text import render_tally
 
 
-@click.group(name="poll")
+@click.group(name="poll", cls=BotGroup)
 def poll() -> None:
     """Interpretation polls: list, results, export."""
 
 
 @poll.command(name="list")
 @click.option("--all", "show_all", is_flag=True, help="Include closed polls.")
-@common_options
-def list_command(show_all: bool, settings: Settings) -> None:
+@pass_app
+def list_command(app: App, show_all: bool) -> None:
     """List open polls (newest first)."""
-    app = open_app_or_fail(settings)
-    try:
-        found = polls.list_polls(app.db, status=None if show_all else "open")
-        for p in found:
-            click.echo(f"#{p.id}\t{p.status}\t{len(p.options)} options\t{p.question}")
-        if not found:
-            click.echo("no polls")
-    finally:
-        app.close()
+    found = polls.list_polls(app.db, status=None if show_all else "open")
+    for p in found:
+        click.echo(f"#{p.id}\t{p.status}\t{len(p.options)} options\t{p.question}")
+    if not found:
+        click.echo("no polls")
 
 
 @poll.command()
-@click.argument("poll_id", type=int)
+@click.argument("poll_id", type=POLL_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@common_options
-def results(poll_id: int, as_json: bool, settings: Settings) -> None:
+@pass_app
+def results(app: App, poll_id: int, as_json: bool) -> None:
     """Show a poll's results with bars, or as JSON."""
-    app = open_app_or_fail(settings)
-    try:
-        tally = poll_results.tally(app.db, poll_id)
-        if not as_json:
-            click.echo(render_tally(tally))
-            return
-        click.echo(json.dumps({
-            "poll_id": tally.poll.id,
-            "question": tally.poll.question,
-            "status": tally.poll.status,
-            "total_voters": tally.total_voters,
-            "leaders": list(tally.leaders),
-            "results": [{**asdict(r.option), "count": r.count, "percent": round(r.percent, 2)}
-                        for r in tally.results],
-        }, ensure_ascii=False, indent=2))
-    finally:
-        app.close()
+    tally = poll_results.tally(app.db, poll_id)
+    if not as_json:
+        click.echo(render_tally(tally))
+        return
+    click.echo(json.dumps({
+        "poll_id": tally.poll.id,
+        "question": tally.poll.question,
+        "status": tally.poll.status,
+        "total_voters": tally.total_voters,
+        "leaders": list(tally.leaders),
+        "results": [{**asdict(r.option), "count": r.count, "percent": round(r.percent, 2)}
+                    for r in tally.results],
+    }, ensure_ascii=False, indent=2))
 
 
 @poll.command()
-@click.argument("poll_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True, help="Output format.")
-@common_options
-def export(poll_id: int, fmt: str, settings: Settings) -> None:
+@click.argument("poll_id", type=POLL_ID)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"], case_sensitive=False),
+              default="csv", show_default=True, help="Output format.")
+@pass_app
+def export(app: App, poll_id: int, fmt: str) -> None:
     """Export ballots of a public poll (counts only for an anonymous one)."""
-    app = open_app_or_fail(settings)
-    try:
-        rows = poll_results.export_ballots(app.db, poll_id)
-    finally:
-        app.close()
+    rows = poll_results.export_ballots(app.db, poll_id)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

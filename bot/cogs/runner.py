@@ -32,8 +32,11 @@ def point_at(api_base: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def run_bot(settings: Settings, *, sync: bool = False, sharded: bool = False) -> int:
-    """Run until SIGINT/SIGTERM; return the process exit code."""
+def run_bot(settings: Settings, *, sync: bool = False) -> int:
+    """Run until SIGINT/SIGTERM; return the process exit code.
+
+    ``settings.shards``: None for one connection, "auto" or a number for discord.py's shards.
+    """
     discord.utils.setup_logging(level=getattr(logging, settings.log_level, logging.INFO))
     point_at(settings.api_base, settings.gateway_url)
     try:
@@ -41,8 +44,11 @@ def run_bot(settings: Settings, *, sync: bool = False, sharded: bool = False) ->
     except BotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    cls = ShardedBotClient if sharded else BotClient
-    client = cls(app, sync=sync)
+    if settings.shards is None:
+        client = BotClient(app, sync=sync)
+    else:
+        count = None if settings.shards == "auto" else settings.shards
+        client = ShardedBotClient(app, sync=sync, shard_count=count)
     # Everything loaded so far lives as long as the process: keep it out of the garbage
     # collector's scans, so collections during questions and votes stay short.
     gc.collect()
