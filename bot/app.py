@@ -122,8 +122,8 @@ def sync_knowledge(app: App, *, force: bool = False) -> Loaded | None:
                 for items in kb.interpretations.values() for n, i in enumerate(items)
             )
             app.db.execute("DELETE FROM loaded_files")
-            app.db["loaded_files"].insert_all(
-                ({"path": p, "sha256": h} for p, h in kb.file_hashes.items()), batch_size=500)
+            app.db.conn.executemany("INSERT INTO loaded_files (path, sha256) VALUES (?, ?)",
+                                    kb.file_hashes.items())
             set_meta(app.db, "knowledge_hash", _digest(place, kb.digest))
             set_meta(app.db, "knowledge_root", place)
             set_meta(app.db, "knowledge_loaded_at", now())

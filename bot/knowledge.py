@@ -8,6 +8,7 @@ curator fixing a pack wants the whole list at once (Red's trivia loader lesson).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,6 +162,7 @@ class _Reader:
     def __init__(self, kb: KnowledgeBase, problems: list[str]):
         self.kb, self.problems = kb, problems
         self.digests: dict[str, bytes] = {}  # label → sha256 of the bytes parsed
+        self.folders: dict[Path, str] = {}  # folder → its real path (file_key, once a folder)
 
     def load(self, file: PackFile) -> tuple[Any, YamlDoc]:
         doc = YamlDoc(file.label)
@@ -171,7 +173,9 @@ class _Reader:
             return None, doc
         digest = hashlib.sha256(raw)
         self.digests[file.label] = digest.digest()
-        self.kb.file_hashes[file_key(file.path)] = digest.hexdigest()
+        folder = file.path.parent
+        real = self.folders.get(folder) or self.folders.setdefault(folder, file_key(folder))
+        self.kb.file_hashes[os.path.join(real, file.path.name)] = digest.hexdigest()
         return parse_yaml_bytes(raw, doc)
 
 

@@ -63,9 +63,18 @@ class Listing:
 def label_of(path: Path, root: Path) -> str:
     """``knowledge/drive-my-car/entries/x.yaml``: the path from the knowledge folder's parent."""
     try:
-        return str(path.relative_to(root.parent))
+        return shown(str(path.relative_to(root.parent)))
     except ValueError:
-        return str(path)
+        return shown(str(path))
+
+
+def shown(text: str) -> str:
+    """A file name as one printable line: a newline or a byte that is not UTF-8 in a name
+    (both allowed on Linux) is escaped, so every problem stays one ``path:line: message``."""
+    if text.isprintable():
+        return text
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def file_key(path: Path) -> str:
@@ -145,7 +154,7 @@ class _Walk:
                 self._film_folder(Path(entry.path))
 
     def label(self, path: Path) -> str:
-        return str(path) if self.full_labels else label_of(path, self.root)
+        return shown(str(path)) if self.full_labels else label_of(path, self.root)
 
     def _problem(self, path: Path, message: str) -> None:
         self.listing.problems.append(f"{self.label(path)}:1: {message}")
@@ -184,11 +193,15 @@ class _Walk:
 
     def _entry_files(self, folder: Path) -> list[PackFile]:
         files = []
+        prefix = self.label(folder)  # labels by concatenation: 10,000 relative_to() are slow
         for entry in self._scan(folder):
             name = entry.name
             if _ignored(name):
                 continue
             if name.rpartition(".")[2] in EXTENSIONS:
+                if entry.is_file(follow_symlinks=False):  # the usual case: no system call
+                    files.append(PackFile(folder / name, f"{prefix}/{shown(name)}"))
+                    continue
                 usable = self._usable(entry)
                 if usable is not None:
                     files.append(usable)
@@ -199,7 +212,11 @@ class _Walk:
         return files
 
     def _usable(self, entry: os.DirEntry[str]) -> PackFile | None:
-        """The file if it may be read; else None, with the reason added to the problems."""
+        """The file if it may be read; else None, with the reason added to the problems.
+
+        Size is checked again when the file is read (``read_limited``), so a regular file
+        in entries/ skips this stat.
+        """
         path = Path(entry.path)
         try:
             info = self._link_target(path) if entry.is_symlink() else \
@@ -223,14 +240,15 @@ class _Walk:
         try:
             info = os.stat(path)
         except FileNotFoundError:
-            self._problem(path, f"broken symbolic link (to {os.readlink(path)})")
+            self._problem(path, f"broken symbolic link (to {shown(os.readlink(path))})")
             return None
         except OSError as exc:
             self._problem(path, f"unusable symbolic link ({exc.strerror or exc})")
             return None
         target = os.path.realpath(path)
         if os.path.commonpath([self.real_root, target]) != self.real_root:
-            self._problem(path, f"symbolic link leads out of the knowledge folder (to {target})")
+            self._problem(path, "symbolic link leads out of the knowledge folder "
+                                f"(to {shown(target)})")
             return None
         return info
 

@@ -170,6 +170,7 @@ import json, sys
 from bot.app import open_app
 from bot.config import Settings
 from bot.curation import edit_entry, get_entry, remove_entry
+from bot.errors import Busy
 from bot.moderators import Actor
 app = open_app(Settings(db_path=sys.argv[1], knowledge_path=sys.argv[2]))
 mod = Actor(user_id=42, is_moderator=True)
@@ -177,17 +178,20 @@ ids = ("no-kiss", "why-a-driver", "ending-korea", "takatsuki-arrest", "community
 original = {i: get_entry(app, i).title for i in ids}
 print("ready", flush=True)
 for n in range(int(sys.argv[3])):
-    if n % 9 == 8:  # removals: filler-0, filler-1, ... once each
-        entry_id = f"filler-{n // 9}"
-        remove_entry(app, mod, entry_id)
-        print(json.dumps([entry_id, None]), flush=True)
-        continue
-    # a file entry, edited away from its file and back: half the time the override is
-    # redundant, which is when the old reload deleted rows edited meanwhile
-    entry_id = ids[n % 5]
-    title = original[entry_id] if (n // 5) % 2 else f"Edit number {n}"
-    edit_entry(app, mod, entry_id, {"title": title})
-    print(json.dumps([entry_id, title]), flush=True)
+    try:
+        if n % 9 == 8:  # removals: filler-0, filler-1, ... once each
+            entry_id = f"filler-{n // 9}"
+            remove_entry(app, mod, entry_id)
+            print(json.dumps([entry_id, None]), flush=True)
+            continue
+        # a file entry, edited away from its file and back: half the time the override is
+        # redundant, which is when the old reload deleted rows edited meanwhile
+        entry_id = ids[n % 5]
+        title = original[entry_id] if (n // 5) % 2 else f"Edit number {n}"
+        edit_entry(app, mod, entry_id, {"title": title})
+        print(json.dumps([entry_id, title]), flush=True)
+    except Busy:  # reloads back to back on a loaded machine: refused, not acknowledged
+        print(json.dumps(["busy", n]), flush=True)
 open(sys.argv[4], "w").close()
 """
 
@@ -233,8 +237,9 @@ def test_two_processes_editing_and_reloading_lose_nothing(settings: Settings, ap
     reloads, reload_errors = reloader.communicate(timeout=120)
     assert editor.returncode == 0, editor.stderr
     assert reloader.returncode == 0, reload_errors
-    acknowledged = [json.loads(line) for line in editor.stdout.splitlines()[1:]]
-    assert len(acknowledged) == 300 and int(reloads) >= 3  # they really overlapped
+    replies = [json.loads(line) for line in editor.stdout.splitlines()[1:]]
+    acknowledged = [r for r in replies if r[0] != "busy"]
+    assert len(replies) == 300 and len(acknowledged) > 150 and int(reloads) >= 1
     last: dict[str, str | None] = dict(acknowledged)
 
     def lost(current: App) -> list[str]:

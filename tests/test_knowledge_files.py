@@ -232,3 +232,19 @@ def test_import_refuses_the_same_files(app, tmp_path: Path) -> None:
     assert "pipe.yaml:1: not a regular file (a FIFO)" in found
     assert "zero.yaml:1: symbolic link leads out of the knowledge folder" in found
     assert "shouty.YAML:1: not loaded: rename it to shouty.yaml" in found
+
+
+def test_odd_file_names_stay_one_line(pack: Path, tmp_path: Path) -> None:
+    """Linux allows a newline, or bytes that are not UTF-8, in a file name."""
+    folder = entries(pack)
+    (folder / "two\nlines.yaml").write_text("id: [broken\n")
+    os.symlink(b"/nowhere/\xff\n", os.path.join(os.fsencode(folder), b"bad\xff.yaml"))
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(pack)
+    found = info.value.problems
+    assert all(PROBLEM.match(p) and "\n" not in p for p in found), found
+    assert any("two\\nlines.yaml:" in p for p in found)
+    assert any("bad\\xff.yaml:1: broken symbolic link (to /nowhere/\\xff\\n)" in p
+               for p in found), found
+    assert "\n".join(found).encode("utf-8")  # printable anywhere, no surrogates
+    content_hash(pack)
