@@ -74,9 +74,7 @@ def open_db(path: str | Path) -> Database:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
-        if migrations.pending(db):
-            with write(db):  # two processes opening a new file: one migrates, one waits
-                migrations.apply(db)
+        _migrate(db)
     except BaseException as exc:
         db.close()
         error = describe(exc, target) if isinstance(exc, sqlite3.Error) else None
@@ -84,6 +82,20 @@ def open_db(path: str | Path) -> Database:
             raise
         raise error from exc
     return db
+
+
+def _migrate(db: Database) -> None:
+    """Apply pending migrations. Transactional ones run under the write lock, so two
+    processes opening a new file do not race (one migrates, the other then finds nothing
+    to do); one that cannot run in a transaction (VACUUM) runs on its own."""
+    while pending := migrations.pending(db):
+        later = [m.name for m in pending[1:]]
+        if not pending[0].transactional:
+            migrations.apply(db, stop_before=later)
+            continue
+        barrier = next((m.name for m in pending if not m.transactional), None)
+        with write(db):
+            migrations.apply(db, stop_before=barrier)
 
 
 def known_migrations() -> list[str]:

@@ -253,3 +253,37 @@ def test_cli_bad_db_is_one_line(tmp_path: Path, pack: Path, make: str) -> None:
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len([line for line in lines if line.startswith("Error:")]) == 1, done.stderr
     assert make == "folder" or len(lines) == 1  # click adds its usage lines to its own check
+
+
+def test_migrations_that_cannot_run_in_a_transaction(path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A VACUUM step (transactional=False) runs on its own, between the others."""
+    from sqlite_utils import Migrations
+
+    steps = Migrations("bot")
+    for step in store.migrations._migrations:
+        steps._migrations.append(step)
+    ran: list[str] = []
+
+    @steps()
+    def m900_before(db) -> None:
+        ran.append("before")
+
+    @steps(transactional=False)
+    def m901_vacuum(db) -> None:
+        db.execute("VACUUM")
+        ran.append("vacuum")
+
+    @steps()
+    def m902_after(db) -> None:
+        ran.append("after")
+
+    monkeypatch.setattr(store, "migrations", steps)
+    db = open_db(path)
+    try:
+        assert ran == ["before", "vacuum", "after"]
+        assert store.known_migrations()[-3:] == ["m900_before", "m901_vacuum", "m902_after"]
+    finally:
+        db.close()
+    open_db(path).close()  # nothing left to apply
+    assert ran == ["before", "vacuum", "after"]
