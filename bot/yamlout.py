@@ -12,10 +12,10 @@ blocks, short lists in flow style) and loads back to the very same entry:
   which YAML 1.1 turns into plain line breaks) is forced into double quotes with escapes;
 * ``@everyone`` and other text starting with an indicator is quoted, so it stays text.
 
-``write_atomic`` replaces a file through a temporary file and ``os.replace``, so a reader
-never sees half a file; ``stage_file`` is its first half, for writing many files at once.
-New files get the usual permissions (0666 less the umask, as an editor would make them);
-a replaced file keeps its mode.
+``stage_file`` writes a file's new text next to it, flushed to disk, and ``os.replace``
+then puts it in place, so a reader never sees half a file (``bot.exportfiles`` stages
+every file before renaming any). New files get the usual permissions (0666 less the
+umask, as an editor would make them); a replaced file keeps its mode.
 """
 
 from __future__ import annotations
@@ -125,22 +125,6 @@ def entry_yaml_data(entry: Entry) -> dict[str, Any]:
 def dump_entry(entry: Entry) -> str:
     """The entry as the text of ``<film>/entries/<id>.yaml``."""
     return dump_yaml(entry_yaml_data(entry))
-
-
-def entry_path(entry_id: str, film: str) -> str:
-    """Where an entry lives inside a knowledge folder, with ``/`` separators."""
-    return f"{film}/entries/{entry_id}.yaml"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write UTF-8 text (``\\n`` line ends) to ``path`` via a temp file and ``os.replace``."""
-    tmp = stage_file(path, text)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    sync_folder(path.parent)
 
 
 def stage_file(path: Path, text: str) -> Path:
