@@ -5,7 +5,10 @@ is plain ``sqlite3`` with the same pragmas (WAL, synchronous=FULL): one INSERT O
 3-column table and a commit per vote. Both run in interleaved blocks on the same disk, so drift
 in the machine's speed hits both alike. Exit code is always 0; the last line says PASS or FAIL.
 
-    python benchmarks/bench_votes.py --voters 500 --votes 5000 [--threads 16] [--json]
+    python benchmarks/bench_votes.py --voters 500 --votes 5000 [--threads 16] [--anonymous]
+        [--json]
+
+``--anonymous`` votes in an anonymous poll, whose ballots are keyed by an HMAC pseudonym.
 """
 
 from __future__ import annotations
@@ -22,10 +25,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import poll_results, polls, votes
+from bot.moderators import Actor
 from bot.store import open_db
 
 OPTIONS = tuple(polls.Option(f"reading-{n}", f"Reading {n}") for n in range(5))
 BLOCK = 250  # votes per interleaved block
+GUILD = 1  # every voter is in the poll's server
+VIEWER = Actor(0, GUILD)
+
+
+def voter(user: int) -> Actor:
+    return Actor(user, GUILD)
+
+
+def make_poll(db: object, anonymous: bool) -> polls.Poll:
+    return polls.create_poll(db, Actor(1, GUILD, True), question="How do you read the ending?",
+                             options=OPTIONS, anonymous=anonymous)
 
 
 def plan(voters: int, count: int, first_round: int = 0) -> list[tuple[int, str]]:
@@ -49,14 +64,13 @@ def open_raw(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def run(voters: int, count: int, folder: Path) -> dict[str, float]:
+def run(voters: int, count: int, folder: Path, anonymous: bool = False) -> dict[str, float]:
     """Time both paths over the same vote plan and return rates and their ratio."""
     db = open_db(folder / "polls.db")
-    poll = polls.create_poll(db, question="How do you read the ending?", options=OPTIONS,
-                             creator_id=1)  # fmt: skip
+    poll = make_poll(db, anonymous)
     raw = open_raw(folder / "raw.db")
     for user, option in plan(voters, min(voters, 200)):  # warm both files and caches
-        votes.vote(db, poll.id, user, [option])
+        votes.vote(db, voter(user), poll.id, [option])
         raw.execute("INSERT OR REPLACE INTO ballots VALUES (?, ?, ?)", (poll.id, user, option))
         raw.commit()
     votes_plan = plan(voters, count, first_round=1)  # no timed vote repeats a current ballot
@@ -70,20 +84,22 @@ def run(voters: int, count: int, folder: Path) -> dict[str, float]:
             raw.commit()
         t1 = time.perf_counter()
         for user, option in block:
-            result = votes.vote(db, poll.id, user, [option])
+            result = votes.vote(db, voter(user), poll.id, [option])
             changed += result.old != result.new
         t2 = time.perf_counter()
         raw_time += t1 - t0
         core_time += t2 - t1
-    counts = poll_results.tally(db, poll.id).counts
-    assert counts == poll_results.tally_from_events(db, poll.id), "tally and vote log disagree"
+    counts = poll_results.tally(db, VIEWER, poll.id).counts
+    assert counts == poll_results.tally_from_events(db, VIEWER, poll.id), \
+        "tally and vote log disagree"
     raw.close()
     db.close()
     return {"voters": voters, "votes": count, "changed_votes": changed,
             **_rates(count, raw_time, core_time)}
 
 
-def run_threads(voters: int, count: int, folder: Path, threads: int) -> dict[str, float]:
+def run_threads(voters: int, count: int, folder: Path, threads: int,
+                anonymous: bool = False) -> dict[str, float]:
     """The same comparison with ``threads`` writers at once, each on its own connection.
 
     Voters are split between threads; each phase (raw, then votes.vote) is timed on the wall
@@ -91,8 +107,7 @@ def run_threads(voters: int, count: int, folder: Path, threads: int) -> dict[str
     """
     folder.mkdir(parents=True, exist_ok=True)
     db = open_db(folder / "polls.db")
-    poll = polls.create_poll(db, question="How do you read the ending?", options=OPTIONS,
-                             creator_id=1)  # fmt: skip
+    poll = make_poll(db, anonymous)
     open_raw(folder / "raw.db").close()
     shares = [[v for v in plan(voters, count, first_round=1) if v[0] % threads == t]
               for t in range(threads)]
@@ -110,7 +125,7 @@ def run_threads(voters: int, count: int, folder: Path, threads: int) -> dict[str
                                  (poll.id, user, option))
                     conn.commit()
                 else:
-                    votes.vote(conn, poll.id, user, [option])
+                    votes.vote(conn, voter(user), poll.id, [option])
             conn.close()
 
         pool = [threading.Thread(target=worker, args=(share,)) for share in shares]
@@ -124,7 +139,8 @@ def run_threads(voters: int, count: int, folder: Path, threads: int) -> dict[str
 
     raw_time = phase("raw", 0) + phase("raw", 1)
     core_time = phase("core", 0) + phase("core", 1)
-    assert poll_results.tally(db, poll.id).counts == poll_results.tally_from_events(db, poll.id)
+    assert (poll_results.tally(db, VIEWER, poll.id).counts
+            == poll_results.tally_from_events(db, VIEWER, poll.id))
     db.close()
     return {"voters": voters, "votes": count, "threads": threads,
             **_rates(count, raw_time, core_time)}
@@ -146,15 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, help="folder for the database files (default: temp)")
     parser.add_argument("--threads", type=int, default=1,
                         help="concurrent writers, each with its own connection (default 1)")
+    parser.add_argument("--anonymous", action="store_true",
+                        help="vote in an anonymous poll (ballots keyed by pseudonyms)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args(argv)
     if args.voters < 1 or args.votes < 1 or args.threads < 1:
         parser.error("--voters, --votes and --threads must be at least 1")
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         if args.threads > 1:
-            numbers = run_threads(args.voters, args.votes, Path(folder), args.threads)
+            numbers = run_threads(args.voters, args.votes, Path(folder), args.threads,
+                                  args.anonymous)
         else:
-            numbers = run(args.voters, args.votes, Path(folder))
+            numbers = run(args.voters, args.votes, Path(folder), args.anonymous)
     numbers["target"] = args.target
     numbers["pass"] = numbers["ratio"] >= args.target
     if args.json:

@@ -22,7 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import bench_ask, bench_e2e, bench_memory, bench_startup, bench_votes
+from benchmarks import (
+    bench_ask,
+    bench_charts,
+    bench_e2e,
+    bench_memory,
+    bench_startup,
+    bench_votes,
+)
 
 TARGET_SIZE = 10000  # the size the targets are set at
 HEADER = ("metric", "value", "baseline", "ratio", "target", "result")
@@ -103,6 +110,16 @@ def memory_rows(r: dict) -> list[dict]:
     ]
 
 
+def charts_rows(r: dict) -> list[dict]:
+    return [
+        row(f"poll chart, {r['options']} options, p50 / worst", f"{r['p50_ms']:.1f} / "
+            f"{r['max_ms']:.1f} ms", f"Pillow minimal {r['base_p50_ms']:.1f} ms",
+            f"{r['ratio']:.2f}x", f"< {r['target_ms']:g} ms", r["pass"]),
+        row("first chart in a fresh process", f"{r['first_ms']:.0f} ms, "
+            f"+{r['first_added_mb']:.0f} MB"),
+    ]
+
+
 def table(rows: list[dict]) -> str:
     widths = [max(len(h), *(len(r[h]) for r in rows)) for h in HEADER]
     lines = ["  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True))]
@@ -115,10 +132,10 @@ def table(rows: list[dict]) -> str:
 def plan(args: argparse.Namespace) -> dict:
     if args.quick:
         return {"sizes": [100, 1000], "questions": 200, "size": 1000, "e2e_questions": 40,
-                "e2e_votes": 30, "rounds": 1, "voters": 50, "votes": 250}
+                "e2e_votes": 30, "rounds": 1, "voters": 50, "votes": 250, "charts": 5}
     sizes = [100, 1000, 10000] + ([100000] if args.full else [])
     return {"sizes": sizes, "questions": 1000, "size": 10000, "e2e_questions": 300,
-            "e2e_votes": 200, "rounds": 2, "voters": 500, "votes": 5000}
+            "e2e_votes": 200, "rounds": 2, "voters": 500, "votes": 5000, "charts": 30}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("votes", "votes_threads"):
         results[key].update(target=0.5, **{"pass": results[key]["ratio"] >= 0.5})
         rows += votes_rows(results[key])
+    print("poll charts ...", file=progress, flush=True)
+    results["charts"] = bench_charts.run(p["charts"], bench_charts.OPTIONS)
+    rows += charts_rows(results["charts"])
     print(f"memory @{p['size']} ...", file=progress, flush=True)
     results["memory"] = bench_memory.run(p["size"], p["questions"], cache=args.cache)
     rows += memory_rows(results["memory"])

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from bot.knowledge import Entry, Film
+from bot.moderators import Actor
 from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
+from bot.pseudonyms import pseudonym
 from bot.store import now, write
 from bot.usernumbers import require_id
 from bot.usertext import clean
@@ -71,8 +73,13 @@ class Answer:
         }
 
 
-def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> Answer:
-    """Answer ``question`` from the knowledge base, or abstain; log it unless ``log`` is False."""
+def ask(app: App, question: str, source: str = "cli", *, log: bool = True,
+        asker: Actor | None = None) -> Answer:
+    """Answer ``question`` from the knowledge base, or abstain; log it unless ``log`` is False.
+
+    ``asker``: who asks, and from which server; community entries then carry that server's
+    latest poll. Without one, or from a DM, there are no standings.
+    """
     question, source = clean(question), clean(source)
     hits = app.index.search(question)
     top = hits[0] if hits else None
@@ -87,52 +94,62 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True) -> An
     films = app.films()
     film = films.get(entry.film) if entry else next(iter(films.values()), None)
     standings = None
-    if entry and POLL_TAG in entry.tags:
-        poll = latest_poll(app.db, film=entry.film)
-        standings = tally(app.db, poll.id) if poll else None
+    if entry and POLL_TAG in entry.tags and asker is not None and not asker.in_dm:
+        poll = latest_poll(app.db, asker, film=entry.film)
+        standings = tally(app.db, asker, poll.id) if poll else None
     result = Answer(question, answered, entry, top.confidence if top else 0.0, alternatives, film,
                     standings)
     if log:
-        log_question(app.db, source, question, entry.id if entry else None, result.confidence)
+        log_question(app.db, source, question, entry.id if entry else None, result.confidence,
+                     guild_id=asker.guild_id if asker else None)
     return result
 
 
 def log_question(db: Database, source: str, text: str, entry_id: str | None,
-                 confidence: float) -> None:
-    """Record a question so moderators can see what the knowledge base cannot answer."""
+                 confidence: float, *, guild_id: int | None = None) -> None:
+    """Record a question and where it was asked (never who asked), so that server's
+    moderators can see what the knowledge base cannot answer."""
     with write(db):
         db["question_log"].insert({
             "asked_at": now(),
             "source": source[:200],
+            "guild_id": guild_id,
             "text": text[:MAX_LOGGED_CHARS],
             "entry_id": entry_id,
             "confidence": round(confidence, 4),
         })
 
 
-def unanswered(db: Database, *, since: str | None = None, limit: int = 10
-               ) -> list[tuple[str, int, str]]:
-    """Most frequent questions the bot abstained on: (text, times asked, last asked)."""
+def unanswered(db: Database, *, since: str | None = None, limit: int = 10,
+               guild_id: int | None = None) -> list[tuple[str, int, str]]:
+    """Most frequent questions the bot abstained on: (text, times asked, last asked).
+
+    ``guild_id``: only that server's questions (None: every server's, for the operator).
+    """
+    server = "" if guild_id is None else "AND guild_id = ? "
     return [
         (r[0], r[1], r[2])
         for r in db.execute(
             "SELECT lower(trim(text)) AS q, count(*) AS n, max(asked_at) FROM question_log "
-            "WHERE entry_id IS NULL AND asked_at >= ? AND q != '' "
+            f"WHERE entry_id IS NULL AND asked_at >= ? AND q != '' {server}"
             "GROUP BY q ORDER BY n DESC, max(asked_at) DESC LIMIT ?",
-            [since or "", limit],
+            [since or "", *([] if guild_id is None else [guild_id]), limit],
         )
     ]
 
 
 def record_feedback(db: Database, entry_id: str, user_id: int, helpful: bool
                     ) -> tuple[int, int]:
-    """One vote per user and entry, changeable; returns (helpful, not helpful) counts."""
+    """One vote per user and entry, changeable; returns (helpful, not helpful) counts.
+
+    Kept under a pseudonym of the user (``bot.pseudonyms``), never their id.
+    """
     require_id(user_id, "user_id")
     with write(db):
         db["feedback"].upsert(
-            {"entry_id": entry_id, "user_id": user_id, "helpful": int(helpful),
-             "updated_at": now()},
-            pk=("entry_id", "user_id"),
+            {"entry_id": entry_id, "voter": pseudonym(db, f"feedback:{entry_id}", user_id),
+             "helpful": int(helpful), "updated_at": now()},
+            pk=("entry_id", "voter"),
         )
     return feedback_counts(db, entry_id)
 

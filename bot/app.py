@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.errors import KnowledgeError
 from bot.knowledge import Entry, Film, KnowledgeBase, entry_from_dict, load_knowledge
 from bot.packfiles import content_hash
+from bot.retention import purge_question_log
 from bot.search import SearchIndex
 from bot.store import dumps, get_meta, now, open_db, set_meta, write
 
@@ -59,8 +60,9 @@ def open_app(settings: Settings) -> App:
     folder, the app keeps answering from it and logs one warning (``kb check`` and
     ``kb reload`` still list every problem); without one, the KnowledgeError is raised.
     """
-    db = open_db(settings.db_path)
+    db = open_db(settings.db_path, settings.secret_path)
     try:
+        purge_question_log(db, settings.log_days)
         app = App(settings, db, SearchIndex(db))
         try:
             sync_knowledge(app)

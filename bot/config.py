@@ -21,6 +21,7 @@ from bot.errors import InvalidInput
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_SHARDS = 10_000
 MAX_SNOWFLAKE = 2**64 - 1  # Discord ids are unsigned 64-bit numbers
+MAX_LOG_DAYS = 36_500  # a century: the question log's longest retention
 
 
 def default_db_path() -> Path:
@@ -41,6 +42,8 @@ class Settings:
     dev_guild: int | None = None
     log_level: str = "INFO"
     shards: int | str | None = None  # None: one connection; "auto" or N: discord.py shards
+    secret_path: Path | None = None  # the voter key file; None: voter.key next to the database
+    log_days: int = 90  # days the question log is kept
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -84,6 +87,15 @@ def parse_shards(raw: str) -> int | str:
         return int(text)
     raise InvalidInput(f"must be 'auto' or a number of shards from 1 to {MAX_SHARDS}, "
                        f"got {raw!r}")
+
+
+def parse_log_days(raw: str) -> int:
+    """How many days the question log is kept: a whole number from 1 to a century."""
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LOG_DAYS):
+        raise InvalidInput(f"must be a whole number of days from 1 to {MAX_LOG_DAYS}, "
+                           f"got {raw!r}")
+    return int(text)
 
 
 def parse_fraction(raw: str) -> float:

@@ -15,6 +15,7 @@ from bot.app import App
 from bot.console_kb import KbCommands
 from bot.console_polls import PollCommands
 from bot.errors import BotError
+from bot.moderators import Operator
 from bot.text import render_answer
 
 INTRO = (
@@ -38,6 +39,12 @@ class Console(KbCommands, PollCommands, cmd.Cmd):
         self.names = {1: "you"}  # local user ids back to the names typed with `as`
         self.show_spoilers = False
         self.is_moderator = True  # the local operator runs the bot; `as` switches users
+
+    @property
+    def actor(self) -> Operator:
+        """Whoever runs the console holds the database: every server's data is in reach, with
+        the rights of the local user they act as (``as NAME [mod]``)."""
+        return Operator(self.user_id, is_moderator=self.is_moderator)
 
     # ---------------------------------------------------------------- plumbing
 
@@ -90,7 +97,7 @@ class Console(KbCommands, PollCommands, cmd.Cmd):
         if not arg.strip():
             self.say("Ask me something about the ending, e.g. why is Misaki in Korea?")
             return False
-        answer = ask(self.app, arg, source=f"console:{self.user_name}")
+        answer = ask(self.app, arg, source="console", asker=self.actor)  # no names in the log
         self.say(render_answer(answer, show_spoilers=self.show_spoilers))
         return False
 

@@ -1,8 +1,8 @@
 """The console's ``kb`` commands: moderator curation in the terminal, as in the server.
 
 ``KbCommands`` is a mixin for ``bot.console.Console`` (``class Console(KbCommands,
-cmd.Cmd)``); it uses the console's ``app``, ``user_id``, ``is_moderator``, ``say``,
-``stdin``/``stdout`` and ``interactive``. Domain errors propagate and the console prints
+cmd.Cmd)``); it uses the console's ``app``, ``actor``, ``say``, ``stdin``/``stdout`` and
+``interactive``. Domain errors propagate and the console prints
 them as ``! message``.
 The way entry fields are typed or scripted is described in ``bot.console_forms``.
 """
@@ -110,8 +110,7 @@ class KbCommands(EntryForm):
 
     # provided by bot.console.Console (annotations only: the mixin must not shadow them)
     app: App
-    user_id: int
-    is_moderator: bool
+    actor: Actor
     say: Callable[[str], None]
 
     def do_kb(self, arg: str) -> bool:
@@ -131,25 +130,21 @@ class KbCommands(EntryForm):
         names = [n[4:] for n in dir(self) if n.startswith("_kb_")]
         return [n for n in names if n.startswith(text)]
 
-    @property
-    def _actor(self) -> Actor:
-        return Actor(self.user_id, self.is_moderator)
-
     # ------------------------------------------------------------ entries
 
     def _kb_add(self, arg: str) -> None:
         data = self._entry_data({}, spoiler=False)
-        entry = add_entry(self.app, self._actor, data)
+        entry = add_entry(self.app, self.actor, data)
         self.say(f"added {entry.id}: {entry.title}")
 
     def _kb_edit(self, arg: str) -> None:
         entry = get_entry(self.app, _need(arg, "kb edit ID"))
         data = self._entry_data(form_defaults(entry), spoiler=entry.spoiler, entry_id=entry.id)
-        updated = edit_entry(self.app, self._actor, entry.id, data)
+        updated = edit_entry(self.app, self.actor, entry.id, data)
         self.say(f"edited {entry.id}" if updated != entry else f"{entry.id}: nothing changed")
 
     def _kb_remove(self, arg: str) -> None:
-        entry = remove_entry(self.app, self._actor, _need(arg, "kb remove ID"))
+        entry = remove_entry(self.app, self.actor, _need(arg, "kb remove ID"))
         self.say(f"removed {entry.id}: {entry.title}")
 
     def _kb_show(self, arg: str) -> None:
@@ -174,27 +169,26 @@ class KbCommands(EntryForm):
         if len(parts) < 2 or not all(parts[:2]):
             raise InvalidInput("usage: kb suggest TITLE | TEXT [| ENTRY-ID to correct]")
         entry_id = parts[2] if len(parts) > 2 and parts[2] else None
-        s = suggestions.suggest(self.app, self.user_id, None, None, parts[0], parts[1],
-                                entry_id)
+        s = suggestions.suggest(self.app, self.actor, None, parts[0], parts[1], entry_id)
         self.say(f"thanks - suggestion #{s.id} is waiting for a moderator")
 
     def _kb_queue(self, arg: str) -> None:
-        pending = suggestions.queue(self.app)
+        pending = suggestions.queue(self.app, self.actor)
         self.say("\n".join(map(format_suggestion, pending)) or "  (no pending suggestions)")
 
     def _kb_approve(self, arg: str) -> None:
-        s = suggestions.get_suggestion(self.app, _number(arg, "kb approve ID"))
+        s = suggestions.get_suggestion(self.app, self.actor, _number(arg, "kb approve ID"))
         base = self.app.index.get(s.entry_id) if s.entry_id else None
         data = self._entry_data(suggestions.suggestion_form(self.app, s),
                                 spoiler=base.spoiler if base else False,
                                 entry_id=base.id if base else None)
-        decided, entry = suggestions.approve(self.app, self._actor, s.id, data)
+        decided, entry = suggestions.approve(self.app, self.actor, s.id, data)
         self.say(f"approved #{decided.id} as {entry.id} "
                  f"(tell user {decided.author_id} in channel {decided.channel_id})")
 
     def _kb_reject(self, arg: str) -> None:
         number, _, reason = arg.partition(" ")
-        decided = suggestions.reject(self.app, self._actor,
+        decided = suggestions.reject(self.app, self.actor,
                                      _number(number, "kb reject ID REASON"), reason)
         self.say(f"rejected #{decided.id}: {decided.reason}")
 
@@ -202,31 +196,31 @@ class KbCommands(EntryForm):
 
     def _kb_unanswered(self, arg: str) -> None:
         days = _number(arg or "30", "kb unanswered [DAYS]")
-        self.say(format_unanswered(unanswered_questions(self.app, days=days)))
+        self.say(format_unanswered(unanswered_questions(self.app, self.actor, days=days)))
 
     def _kb_link(self, arg: str) -> None:
         entry_id, _, question = arg.partition(" ")
         if not question.strip():
             raise InvalidInput("usage: kb link ENTRY-ID QUESTION")
-        count = link_question(self.app, self._actor, question, entry_id)
+        count = link_question(self.app, self.actor, question, entry_id)
         self.say(f"linked {count} logged question(s) to {entry_id}")
 
     def _kb_audit(self, arg: str) -> None:
-        self.say(format_audit(audit_log(self.app, arg or None)))
+        self.say(format_audit(audit_log(self.app, self.actor, arg or None)))
 
     def _kb_export(self, arg: str) -> None:
-        result = export_entries(self.app, Path(_need(arg, "kb export DIR")))
+        result = export_entries(self.app, self.actor, Path(_need(arg, "kb export DIR")))
         lines = [f"{'wrote' if f.path in result.written else f.status} {f.path}"
                  + (f": {f.note}" if f.note else "") for f in result.files]
         lines += [f"to delete: {p}" for p in result.to_delete]
         self.say("\n".join(lines) or "nothing to export: no moderator changes")
 
     def _kb_import(self, arg: str) -> None:
-        results = import_entries(self.app, self._actor, Path(_need(arg, "kb import DIR")))
+        results = import_entries(self.app, self.actor, Path(_need(arg, "kb import DIR")))
         self.say("\n".join(results))
 
     def _kb_reload(self, arg: str) -> None:
-        self.say(reload_knowledge(self.app, self._actor))
+        self.say(reload_knowledge(self.app, self.actor))
 
 
 def _need(arg: str, usage: str) -> str:

@@ -33,36 +33,31 @@ class PollCommands:
             film = next(iter(self.app.films()), None)
             if film is None:
                 raise InvalidInput("No film pack is loaded.")
-            poll = polls.create_ending_poll(db, film=film, creator_id=self.user_id)
-            self.say(render_tally(poll_results.tally(db, poll.id)))
+            poll = polls.create_ending_poll(db, self.actor, film=film)
+            self.say(render_tally(poll_results.tally(db, self.actor, poll.id)))
         elif sub == "create":
-            if not self.is_moderator:
-                raise InvalidInput("Only moderators can create custom polls.")
             question, *labels = [p.strip() for p in rest.split("|")]
             options = [polls.Option(f"o{n}", label) for n, label in enumerate(labels, 1)]
-            poll = polls.create_poll(db, question=question, options=options,
-                                     creator_id=self.user_id)
-            self.say(render_tally(poll_results.tally(db, poll.id)))
+            poll = polls.create_poll(db, self.actor, question=question, options=options)
+            self.say(render_tally(poll_results.tally(db, self.actor, poll.id)))
         elif sub == "list":
-            found = polls.list_polls(db)
+            found = polls.list_polls(db, self.actor)
             self.say("\n".join(f"#{p.id} {p.question} ({len(p.options)} options)"
                                for p in found) or "No open polls.")
         elif sub == "results":
-            self.say(render_tally(poll_results.tally(db, self._poll_id(rest))))
+            self.say(render_tally(poll_results.tally(db, self.actor, self._poll_id(rest))))
         elif sub == "voters":
-            poll = polls.get_poll(db, self._poll_id(rest))
-            picked = poll_results.voters(db, poll.id)
+            poll = polls.get_poll(db, self.actor, self._poll_id(rest))
+            picked = poll_results.voters(db, self.actor, poll.id)
             lines = [f"{poll.option(option).label}: "
                      + ", ".join(self.names.get(u, f"user {u}") for u in users)
                      for option, users in picked.items() if users]
             self.say("\n".join(lines) or f"Nobody has voted in poll #{poll.id} yet.")
         elif sub == "close":
-            poll = polls.close(db, self._poll_id(rest), self.user_id,
-                               is_moderator=self.is_moderator)
-            self.say(render_tally(poll_results.tally(db, poll.id)))
+            poll = polls.close(db, self.actor, self._poll_id(rest))
+            self.say(render_tally(poll_results.tally(db, self.actor, poll.id)))
         elif sub == "reopen":
-            poll = polls.reopen(db, self._poll_id(rest), self.user_id,
-                                is_moderator=self.is_moderator)
+            poll = polls.reopen(db, self.actor, self._poll_id(rest))
             self.say(f"Poll #{poll.id} is open again.")
         else:
             self.say(POLL_HELP)
@@ -74,18 +69,18 @@ class PollCommands:
         if not parts:
             raise InvalidInput("Say which option: vote 2, or vote 3 2 for poll #3.")
         poll_id = self._poll_id(parts[0] if len(parts) > 1 else "")
-        poll = polls.get_poll(self.app.db, poll_id)
+        poll = polls.get_poll(self.app.db, self.actor, poll_id)
         choice = parts[-1]
         if choice.isdigit() and 1 <= int(choice) <= len(poll.options):
             choice = poll.options[int(choice) - 1].id
-        result = votes.vote(self.app.db, poll.id, self.user_id, [choice])
+        result = votes.vote(self.app.db, self.actor, poll.id, [choice])
         labels = ", ".join(poll.option(c).label for c in result.new)
         self.say(f"{self.user_name} voted for: {labels}")
         return False
 
     def do_retract(self: Console, arg: str) -> bool:
         """retract [ID] - take back your vote."""
-        result = votes.retract(self.app.db, self._poll_id(arg), self.user_id)
+        result = votes.retract(self.app.db, self.actor, self._poll_id(arg))
         self.say(f"{self.user_name}'s vote on poll #{result.poll.id} was retracted."
                  if result.old else "You had not voted in that poll.")
         return False
@@ -96,7 +91,7 @@ class PollCommands:
             if not text.isdigit():
                 raise InvalidInput(f"{text!r} is not a poll number.")
             return int(text)
-        found = polls.list_polls(self.app.db, status=None)
+        found = polls.list_polls(self.app.db, self.actor, status=None)
         if not found:
             raise InvalidInput("There is no poll yet: try 'poll ending'.")
         return found[0].id

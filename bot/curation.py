@@ -5,9 +5,12 @@ live in ``bot.exchange``; the audit trail in ``bot.audit``; who is a moderator i
 ``bot.moderators``.
 
 Plain functions over an ``App``; no Discord. Every write takes an ``Actor`` and raises
-``NotAllowed`` (writing nothing) unless the actor is a moderator, and every write is one
-``BEGIN IMMEDIATE`` transaction holding the moderator row, the search index row and the
-audit row together, so an acknowledged change survives ``kill -9`` whole or not at all.
+``NotAllowed`` (writing nothing) unless the actor may curate the shared knowledge base
+(``moderators.require_curator``: a moderator of a BOT_KB_GUILDS server, of any server when
+that is unset, or the operator), and every write is one ``BEGIN IMMEDIATE`` transaction
+holding the moderator row, the search index row and the audit row together, so an
+acknowledged change survives ``kill -9`` whole or not at all. The unanswered questions are
+server data: each server's moderators see (and link) what was asked in their server only.
 
 Where moderator entries live, and the conflict rule
 ---------------------------------------------------
@@ -54,7 +57,7 @@ from bot.app import App
 from bot.audit import record_audit
 from bot.errors import InvalidInput, NotFound
 from bot.knowledge import Entry, parse_entry
-from bot.moderators import Actor, require_moderator
+from bot.moderators import Actor, require_curator, require_moderator
 from bot.store import dumps, iso, now, write
 from bot.usernumbers import count
 from bot.usertext import clean, clean_data
@@ -161,8 +164,15 @@ def _stored(entry: Entry) -> dict[str, Any]:
     return {**entry.as_dict(), "film": entry.film}
 
 
+def check_curator(app: App, actor: Actor, action: str) -> None:
+    """Refuse (and log) unless the actor may curate the shared knowledge base; for front ends
+    that open a form first, so nobody types an entry they can't save."""
+    require_curator(actor, app.settings.kb_guilds, action)
+
+
 def save_entry(app: App, actor: Actor, entry: Entry, action: str, before: Entry | None) -> None:
     """Moderator row, index row and audit row; the caller holds the transaction."""
+    require_curator(actor, app.settings.kb_guilds, f"{action} entries")
     app.db["mod_entries"].upsert(
         {"id": entry.id, "data": dumps(_stored(entry)), "actor_id": actor.user_id,
          "updated_at": now()}, pk="id")
@@ -182,7 +192,7 @@ def add_entry(app: App, actor: Actor, data: Mapping[str, Any], film: str | None 
     ``question``: an unanswered question this entry answers; its log rows get linked in
     the same transaction.
     """
-    require_moderator(actor, "add entries")
+    require_curator(actor, app.settings.kb_guilds, "add entries")
     try:
         with write(app.db):
             entry = _validate(app, data, film)
@@ -203,7 +213,7 @@ def edit_entry(app: App, actor: Actor, entry_id: str, data: Mapping[str, Any]) -
 
     Audit "edit" with before and after. An edit that changes nothing writes nothing.
     """
-    require_moderator(actor, "edit entries")
+    require_curator(actor, app.settings.kb_guilds, "edit entries")
     try:
         with write(app.db):
             current = get_entry(app, entry_id)
@@ -227,7 +237,7 @@ def remove_entry(app: App, actor: Actor, entry_id: str) -> Entry:
 
     Refused while other entries list it under ``related`` (exported files would not load).
     """
-    require_moderator(actor, "remove entries")
+    require_curator(actor, app.settings.kb_guilds, "remove entries")
     try:
         with write(app.db):
             current = get_entry(app, entry_id)
@@ -297,19 +307,24 @@ def search_entries(app: App, text: str, limit: int = 10) -> list[EntryRow]:
 # ---------------------------------------------------------------- unanswered questions
 
 
-def unanswered_questions(app: App, days: int = 30, limit: int = 10
+def unanswered_questions(app: App, actor: Actor, days: int = 30, limit: int = 10
                          ) -> list[UnansweredQuestion]:
-    """The questions the bot abstained on most in the last ``days`` days."""
+    """The questions asked in the actor's server that the bot abstained on most in the last
+    ``days`` days (every server's, for the operator); for moderators."""
+    require_moderator(actor, "see unanswered questions")
     days, limit = count(days, "days", high=36500), count(limit, "limit", high=1000)
     since = iso(datetime.now(UTC) - timedelta(days=days))
-    return [UnansweredQuestion(*row) for row in unanswered(app.db, since=since, limit=limit)]
+    guild = None if actor.is_operator else actor.guild_id
+    return [UnansweredQuestion(*row)
+            for row in unanswered(app.db, since=since, limit=limit, guild_id=guild)]
 
 
 def _link(db: Database, actor: Actor, question: str, entry_id: str) -> int:
+    server, params = ("", []) if actor.is_operator else ("AND guild_id = ?", [actor.guild_id])
     cursor = db.execute(
         "UPDATE question_log SET entry_id = ? "
-        "WHERE entry_id IS NULL AND lower(trim(text)) = lower(trim(?))",
-        [entry_id, question])
+        f"WHERE entry_id IS NULL AND lower(trim(text)) = lower(trim(?)) {server}",
+        [entry_id, question, *params])
     count = cursor.rowcount
     if count:
         record_audit(db, actor, "link", entry_id, None,
@@ -320,9 +335,10 @@ def _link(db: Database, actor: Actor, question: str, entry_id: str) -> int:
 def link_question(app: App, actor: Actor, question_text: str, entry_id: str) -> int:
     """Mark the logged unanswered question (same text, any case) as answered by an entry.
 
-    It leaves the unanswered list; audit "link". Returns how many log rows were linked.
+    It leaves the actor's server's unanswered list; audit "link". Returns how many log rows
+    were linked.
     """
-    require_moderator(actor, "link questions to entries")
+    require_curator(actor, app.settings.kb_guilds, "link questions to entries")
     question_text = clean(question_text)
     if not question_text.strip():
         raise InvalidInput("Which question? The text is empty.")

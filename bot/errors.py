@@ -55,6 +55,9 @@ class VoteNotChangeable(PollError):
     """The poll does not allow changing or retracting a vote."""
 
 
+class VoterKeyLost(PollError):
+    """An anonymous poll's pseudonyms were made with a voter key the bot no longer has."""
+
 class Busy(BotError):
     """Another process held the database's write lock for longer than the busy timeout."""
 

@@ -26,7 +26,7 @@ from bot.exportfiles import (
     write_all,
 )
 from bot.knowledge import Entry, entry_from_dict, parse_entry
-from bot.moderators import Actor, require_moderator
+from bot.moderators import Actor, require_curator
 from bot.packfiles import entry_files, file_key
 from bot.store import now, write
 from bot.yamlin import YamlDoc, load_yaml
@@ -57,12 +57,13 @@ def _entries(app: App, only_moderator: bool) -> list[Entry]:
     return sorted(entries, key=lambda e: e.id)
 
 
-def export_files(app: App, only_moderator: bool = True) -> dict[str, str]:
+def export_files(app: App, actor: Actor, only_moderator: bool = True) -> dict[str, str]:
     """``<film>/entries/<id>.yaml`` → file text, for moderator entries (or every entry).
 
     Each text is the entry's file in the knowledge folder with only the changed fields
     rewritten (unchanged entries come back byte for byte); new entries are canonical.
     """
+    require_curator(actor, app.settings.kb_guilds, "export entries")
     root = Path(app.settings.knowledge_path)
     files = {}
     for entry in _entries(app, only_moderator):
@@ -88,7 +89,7 @@ def removed_entry_paths(app: App) -> list[str]:
     return paths
 
 
-def export_entries(app: App, out_dir: Path, only_moderator: bool = True, *,
+def export_entries(app: App, actor: Actor, out_dir: Path, only_moderator: bool = True, *,
                    force: bool = False) -> ExportResult:
     """Write entries as knowledge files under ``out_dir``; each file new, updated,
     unchanged or a conflict (left alone unless ``force``): see ``bot.exportfiles``.
@@ -97,6 +98,7 @@ def export_entries(app: App, out_dir: Path, only_moderator: bool = True, *,
     ExportFailed (saying what was written) when the disk refuses.
     """
     out_dir = Path(out_dir)
+    require_curator(actor, app.settings.kb_guilds, "export entries")
     root = Path(app.settings.knowledge_path)
 
     def known(path: Path) -> set[str]:
@@ -117,9 +119,9 @@ def export_entries(app: App, out_dir: Path, only_moderator: bool = True, *,
                         tuple(to_delete))
 
 
-def export_zip(app: App, only_moderator: bool = True) -> bytes:
+def export_zip(app: App, actor: Actor, only_moderator: bool = True) -> bytes:
     """The exported files as one zip (for a Discord attachment); byte-stable."""
-    return zip_files(export_files(app, only_moderator))
+    return zip_files(export_files(app, actor, only_moderator))
 
 
 def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
@@ -129,7 +131,7 @@ def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
     problem, every problem is reported as ``path:line: message`` and nothing is imported.
     Returns one line per file: "added ID", "updated ID" or "unchanged ID".
     """
-    require_moderator(actor, "import entries")
+    require_curator(actor, app.settings.kb_guilds, "import entries")
     in_dir = Path(in_dir)
     if not in_dir.is_dir():
         raise InvalidInput(f"{in_dir} is not a folder.")
@@ -187,14 +189,13 @@ def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
 # ---------------------------------------------------------------- reload
 
 
-def reload_knowledge(app: App, actor: Actor | None = None) -> str:
+def reload_knowledge(app: App, actor: Actor) -> str:
     """Re-read the YAML files now and layer moderator overrides on top (see the module doc).
 
     On KnowledgeError (every problem as ``path:line: message``) the running index is left
     exactly as it was. Returns a one-line summary.
     """
-    if actor is not None:
-        require_moderator(actor, "reload the knowledge base")
+    require_curator(actor, app.settings.kb_guilds, "reload the knowledge base")
     try:
         loaded = sync_knowledge(app, force=True)
     except KnowledgeError as exc:

@@ -1,6 +1,8 @@
 """Poll results: tallies from current ballots, audits from the vote log, exports and bars.
 
-Split from ``bot.polls`` to keep each module small.
+Split from ``bot.polls`` to keep each module small. Like every poll function, each takes
+the actor and shows only their own server's polls; ``message_tally`` is the exception, for
+the bot's own poll message.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.errors import NotAllowed, PollError
-from bot.polls import Option, Poll, get_poll
+from bot.moderators import Actor
+from bot.polls import Option, Poll, get_poll, load_for_message
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,21 @@ class Tally:
         return {r.option.id: r.count for r in self.results}
 
 
-def tally(db: Database, poll_id: int) -> Tally:
+def tally(db: Database, actor: Actor, poll_id: int) -> Tally:
     """Counts and percent of voters per option (multiple choice may sum over 100), ties kept."""
-    poll = get_poll(db, poll_id)
+    return _tally(db, get_poll(db, actor, poll_id))
+
+
+def message_tally(db: Database, poll_id: int) -> Tally:
+    """The tally drawn on the poll's own message, in the poll's own channel.
+
+    Housekeeping (live bars, deadlines, restarts), never an answer to a person, so it takes
+    no actor: whoever voted, the message shows what its server already sees.
+    """
+    return _tally(db, load_for_message(db, poll_id))
+
+
+def _tally(db: Database, poll: Poll) -> Tally:
     rows = db.execute("SELECT choices FROM ballots WHERE poll_id = ?", [poll.id]).fetchall()
     counts = _counts(poll, (json.loads(choices) for (choices,) in rows))
     total = len(rows)
@@ -58,30 +73,30 @@ def tally(db: Database, poll_id: int) -> Tally:
     )
 
 
-def tally_from_events(db: Database, poll_id: int) -> dict[str, int]:
+def tally_from_events(db: Database, actor: Actor, poll_id: int) -> dict[str, int]:
     """Recompute the counts by replaying the vote log, so an audit can compare it with tally."""
-    poll = get_poll(db, poll_id)
+    poll = get_poll(db, actor, poll_id)
     events = db.execute(
-        "SELECT id, user_id, old, new FROM vote_events WHERE poll_id = ? ORDER BY id", [poll.id]
+        "SELECT id, voter, old, new FROM vote_events WHERE poll_id = ? ORDER BY id", [poll.id]
     )
-    ballots: dict[int, list[str]] = {}
-    for event_id, user_id, old, new in events:
-        if (json.loads(old) if old else []) != ballots.get(user_id, []):
+    ballots: dict[str, list[str]] = {}
+    for event_id, voter, old, new in events:
+        if (json.loads(old) if old else []) != ballots.get(voter, []):
             raise PollError(f"The vote log of poll #{poll.id} is inconsistent at event {event_id}.")
         if new:
-            ballots[user_id] = json.loads(new)
+            ballots[voter] = json.loads(new)
         else:
-            ballots.pop(user_id, None)
+            ballots.pop(voter, None)
     return _counts(poll, ballots.values())
 
 
-def export_ballots(db: Database, poll_id: int) -> list[dict[str, Any]]:
+def export_ballots(db: Database, actor: Actor, poll_id: int) -> list[dict[str, Any]]:
     """Rows for an export; an anonymous poll yields counts only, never who voted what."""
-    poll = get_poll(db, poll_id)
+    poll = get_poll(db, actor, poll_id)
     if poll.anonymous:
         return [
             {"option_id": r.option.id, "label": r.option.label, "count": r.count}
-            for r in tally(db, poll.id).results
+            for r in _tally(db, poll).results
         ]
     rows = db.execute(
         "SELECT user_id, choices, cast_at FROM ballots WHERE poll_id = ? ORDER BY cast_at, user_id",
@@ -94,13 +109,13 @@ def export_ballots(db: Database, poll_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def voters(db: Database, poll_id: int) -> dict[str, tuple[int, ...]]:
+def voters(db: Database, actor: Actor, poll_id: int) -> dict[str, tuple[int, ...]]:
     """Who picked each option of a public poll, earliest ballot first.
 
-    Anonymous polls are refused for everyone, moderators included: the ids are stored only
-    to keep one ballot per user, never to be shown.
+    Anonymous polls are refused for everyone, moderators and the operator included: their
+    ballots hold pseudonyms, not user ids (see ``bot.pseudonyms``).
     """
-    poll = get_poll(db, poll_id)
+    poll = get_poll(db, actor, poll_id)
     if poll.anonymous:
         raise NotAllowed(f"Poll #{poll.id} is anonymous: nobody can see who voted for what.")
     picked: dict[str, list[int]] = {o.id: [] for o in poll.options}

@@ -2,6 +2,12 @@
 
 Voting (ballots and the vote log) lives in ``bot.votes``; results (``tally``,
 ``tally_from_events``, ``export_ballots``, ``render_bar``) in ``bot.poll_results``.
+
+A poll belongs to the server it was started in. Every function that a person calls takes
+their ``Actor`` and shows them their own server's polls only: another server's poll is
+"not found", worded exactly like one that never existed, and a DM sees no poll at all.
+The few functions without an actor are the bot's own housekeeping (deadlines, keeping the
+poll message up to date), never an answer to a person.
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ from bot.errors import (
     PollError,
     PollNotFound,
     UnknownChoice,
+    VoterKeyLost,
 )
+from bot.moderators import Actor, require_moderator, require_server
+from bot.pseudonyms import current_key_id
 from bot.store import iso, write
 from bot.usertext import clean
 
@@ -29,11 +38,10 @@ OPTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 FILM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 KINDS = ("interpretations", "custom")
 SQLITE_INT_LIMIT = 2**63
-ANY_SERVER = object()  # votes from the console and CLI: no server to check against
 MIN_OPTIONS, MAX_OPTIONS = 2, 25  # 25: the most buttons one Discord message can hold
 _COLS = (
     "id, question, creator_id, guild_id, channel_id, message_id, film, kind, max_choices,"
-    " anonymous, allow_change, deadline, status, created_at, closed_at, closed_by"
+    " anonymous, allow_change, deadline, status, created_at, closed_at, closed_by, voter_key"
 )
 
 
@@ -67,6 +75,7 @@ class Poll:
     created_at: datetime
     closed_at: datetime | None
     closed_by: int | None
+    voter_key: str | None = None  # anonymous polls: the key id of their voters' pseudonyms
 
     @property
     def is_open(self) -> bool:
@@ -91,11 +100,10 @@ def options_from_interpretations(items: Iterable[tuple[str, str, str]]) -> tuple
 
 def create_poll(
     db: Database,
+    actor: Actor,
     *,
     question: str,
     options: Sequence[Option],
-    creator_id: int,
-    guild_id: int | None = None,
     channel_id: int | None = None,
     film: str | None = None,
     kind: str = "custom",
@@ -105,12 +113,29 @@ def create_poll(
     deadline: datetime | None = None,
     now: datetime | None = None,
 ) -> Poll:
-    """Check every rule (InvalidInput names the field), then store poll and options at once."""
+    """A poll with the actor's own options, in the actor's server: moderators only.
+
+    Every rule is checked first (InvalidInput names the field); poll and options are stored
+    at once. Anyone may start a poll on the film's readings with ``create_ending_poll``.
+    """
+    require_server(actor, "polls")
+    require_moderator(actor, "create polls with custom options; anyone can start a poll on the "
+                      "film's readings of the ending (poll ending)")
+    return _insert(db, actor, question=question, options=options, channel_id=channel_id,
+                   film=film, kind=kind, max_choices=max_choices, anonymous=anonymous,
+                   allow_change=allow_change, deadline=deadline, now=now)
+
+
+def _insert(
+    db: Database, actor: Actor, *, question: str, options: Sequence[Option],
+    channel_id: int | None = None, film: str | None = None, kind: str = "custom",
+    max_choices: int = 1, anonymous: bool = False, allow_change: bool = True,
+    deadline: datetime | None = None, now: datetime | None = None,
+) -> Poll:
+    """Check every rule, then store the poll (in the actor's server) and its options."""
     at = utc(now)
     question = _text(question, "The question", 1, 300)
     opts = _check_options(options)
-    check_id(creator_id, "creator_id")
-    check_id(guild_id, "guild_id", nullable=True)
     check_id(channel_id, "channel_id", nullable=True)
     if kind not in KINDS:
         raise InvalidInput(f"The poll kind must be one of {', '.join(KINDS)} (got {_shown(kind)}).")
@@ -128,12 +153,13 @@ def create_poll(
             raise InvalidInput(f"{name} must be true or false (got {_shown(flag)}).")
     due = _check_deadline(deadline, at)
     with write(db):
-        values = [question, film, kind, creator_id, guild_id, channel_id, max_choices, anonymous]
-        values += [allow_change, due and iso(due), iso(at)]
+        key = current_key_id(db) if anonymous else None
+        values = [question, film, kind, actor.user_id, actor.guild_id, channel_id, max_choices]
+        values += [anonymous, allow_change, due and iso(due), iso(at), key]
         poll_id = db.execute(
             "INSERT INTO polls (question, film, kind, creator_id, guild_id, channel_id,"
-            " max_choices, anonymous, allow_change, deadline, status, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+            " max_choices, anonymous, allow_change, deadline, status, created_at, voter_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
             values,
         ).lastrowid
         db.conn.executemany(
@@ -144,65 +170,62 @@ def create_poll(
         return _load(db, poll_id)
 
 
-def get_poll(db: Database, poll_id: int) -> Poll:
-    """The poll as stored now, or PollNotFound for an unknown (stale or forged) id."""
+def get_poll(db: Database, actor: Actor, poll_id: int) -> Poll:
+    """The poll as stored now, if it is in the actor's server; else PollNotFound, worded the
+    same whether it is another server's poll or a stale or forged id."""
+    return _visible(db, actor, poll_id)
+
+
+def load_for_message(db: Database, poll_id: int) -> Poll:
+    """The poll behind a message the bot posted, to redraw it in its own channel.
+
+    Housekeeping (live bars, deadlines, restarts), never an answer to a person: no actor.
+    """
     return _load(db, poll_id)
 
 
-def poll_in_guild(db: Database, poll_id: int, guild_id: int | None) -> Poll:
-    """The poll if it was started in that server; another server's polls count as unknown.
-
-    Discord commands go through this (and votes pass ``guild_id``), so a moderator of one
-    server can't close another server's poll and a forged button can't vote in a server the
-    user isn't in.
-    """
-    poll = _load(db, poll_id)
-    _check_server(poll, guild_id)
-    return poll
-
-
 def set_message(db: Database, poll_id: int, message_id: int | None) -> None:
-    """Remember the Discord message that shows the poll (None: it was deleted)."""
+    """Remember the message the bot posted to show the poll (None: it was deleted).
+
+    Housekeeping: the bot's own record of its own message, so it takes no actor.
+    """
     check_id(message_id, "message_id", nullable=True)
     with write(db):
         poll = _load(db, poll_id)
         db.execute("UPDATE polls SET message_id = ? WHERE id = ?", [message_id, poll.id])
 
 
-def close(
-    db: Database, poll_id: int, actor_id: int, *, is_moderator: bool, now: datetime | None = None
-) -> Poll:
+def close(db: Database, actor: Actor, poll_id: int, *, now: datetime | None = None) -> Poll:
     """Close the poll for its creator or a moderator; votes are refused from then on."""
     at = utc(now)
     with write(db):
-        poll = _load(db, poll_id)
-        if not (is_moderator or actor_id == poll.creator_id):
+        poll = _visible(db, actor, poll_id)
+        if not (actor.is_moderator or actor.user_id == poll.creator_id):
             raise NotAllowed("Only a moderator or the poll's creator can close this poll.")
         if not poll.is_open:
             raise PollClosed(f"Poll #{poll.id} is already closed.")
         db.execute(
             "UPDATE polls SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ?",
-            [iso(at), actor_id, poll.id],
+            [iso(at), actor.user_id, poll.id],
         )
         return _load(db, poll.id)
 
 
 def reopen(
     db: Database,
+    actor: Actor,
     poll_id: int,
-    actor_id: int,
     *,
-    is_moderator: bool,
     deadline: datetime | None = None,
     now: datetime | None = None,
 ) -> Poll:
     """Reopen a closed poll (moderators only); without a new deadline, a passed one is dropped."""
     at = utc(now)
-    if not is_moderator:
-        raise NotAllowed("Only moderators can reopen a poll.")
+    require_server(actor, "polls")
+    require_moderator(actor, "reopen a poll")
     due = _check_deadline(deadline, at)
     with write(db):
-        poll = _load(db, poll_id)
+        poll = _visible(db, actor, poll_id)
         if poll.is_open:
             raise PollError(f"Poll #{poll.id} is already open.")
         if due is None and poll.deadline is not None and poll.deadline > at:
@@ -228,30 +251,28 @@ def close_expired(db: Database, now: datetime | None = None) -> list[int]:
     return ids
 
 
-def list_polls(
-    db: Database, *, guild_id: int | None = None, status: str | None = "open"
-) -> list[Poll]:
-    """Polls newest first, of one guild and one status when given (None means any)."""
-    check_id(guild_id, "guild_id", nullable=True)
-    sql, params = "SELECT id FROM polls WHERE 1", []
-    for column, value in (("guild_id", guild_id), ("status", status)):
-        if value is not None:
-            sql += f" AND {column} = ?"
-            params.append(value)
-    ids = [r[0] for r in db.execute(sql + " ORDER BY id DESC", params)]
+def posted_open_polls(db: Database) -> list[int]:
+    """Open polls with a message to keep up to date, after a restart (housekeeping)."""
+    return [r[0] for r in db.execute(
+        "SELECT id FROM polls WHERE status = 'open' AND message_id IS NOT NULL ORDER BY id")]
+
+
+def list_polls(db: Database, actor: Actor, *, status: str | None = "open") -> list[Poll]:
+    """The actor's server's polls, newest first, of one status (None means any)."""
+    sql, params = _scope(actor)
+    if status is not None:
+        sql += " AND status = ?"
+        params.append(status)
+    ids = [r[0] for r in db.execute(f"SELECT id FROM polls WHERE {sql} ORDER BY id DESC", params)]
     return [_load(db, poll_id) for poll_id in ids]
 
 
-def latest_poll(
-    db: Database, *, film: str, kind: str = "interpretations", guild_id: int | None = None
-) -> Poll | None:
-    """The newest poll about a film (open or closed), so a command can show or reuse it."""
-    check_id(guild_id, "guild_id", nullable=True)
-    sql, params = "SELECT max(id) FROM polls WHERE film = ? AND kind = ?", [film, kind]
-    if guild_id is not None:
-        sql += " AND guild_id = ?"
-        params.append(guild_id)
-    poll_id = db.execute(sql, params).fetchone()[0]
+def latest_poll(db: Database, actor: Actor, *, film: str, kind: str = "interpretations"
+                ) -> Poll | None:
+    """The newest poll about a film in the actor's server (open or closed), or None."""
+    sql, params = _scope(actor)
+    poll_id = db.execute(f"SELECT max(id) FROM polls WHERE {sql} AND film = ? AND kind = ?",
+                         [*params, film, kind]).fetchone()[0]
     return None if poll_id is None else _load(db, poll_id)
 
 
@@ -263,14 +284,14 @@ def interpretation_options(db: Database, film: str) -> tuple[Option, ...]:
     return options_from_interpretations((i.split("/", 1)[1], label, s) for i, label, s in rows)
 
 
-def create_ending_poll(db: Database, *, film: str, creator_id: int, **settings: Any) -> Poll:
-    """A poll on what the ending means, with the pack's interpretations as options."""
+def create_ending_poll(db: Database, actor: Actor, *, film: str, **settings: Any) -> Poll:
+    """A poll on what the ending means, with the pack's interpretations as options (anyone)."""
+    require_server(actor, "polls")
     options = interpretation_options(db, film)
     if len(options) < MIN_OPTIONS:
         raise InvalidInput(f"The {film} pack has no interpretations to vote on yet.")
-    return create_poll(db, question="What does the ending of the film mean to you?",
-                       options=options, creator_id=creator_id, film=film,
-                       kind="interpretations", **settings)
+    return _insert(db, actor, question="What does the ending of the film mean to you?",
+                   options=options, film=film, kind="interpretations", **settings)
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -283,28 +304,49 @@ def _load(db: Database, poll_id: Any) -> Poll:
     if type(poll_id) is int and 0 < poll_id < SQLITE_INT_LIMIT:
         row = db.execute(f"SELECT {_COLS} FROM polls WHERE id = ?", [poll_id]).fetchone()
     if row is None:
-        raise PollNotFound(f"There is no poll #{_shown(poll_id)}; it may have been removed.")
+        raise PollNotFound(_missing(poll_id))
     options = db.execute(
         "SELECT option_id, label, summary FROM poll_options WHERE poll_id = ? ORDER BY position",
         [poll_id],
     )
     (pid, question, creator, guild, channel, message, film, kind, max_choices) = row[:9]
-    anonymous, allow_change, deadline, status, created_at, closed_at, closed_by = row[9:]
+    anonymous, allow_change, deadline, status, created_at, closed_at, closed_by = row[9:16]
     return Poll(
         pid, question, tuple(Option(*o) for o in options), creator, guild, channel, message,
         film, kind, max_choices, bool(anonymous), bool(allow_change), _time(deadline), status,
-        _time(created_at), _time(closed_at), closed_by,
+        _time(created_at), _time(closed_at), closed_by, row[16],
     )  # fmt: skip
 
 
-def accepting_votes(db: Database, poll_id: Any, at: datetime,
-                    guild_id: int | object | None = ANY_SERVER) -> Poll:
-    """The poll if it accepts votes at ``at``; PollClosed once closed or past its deadline.
+def _missing(poll_id: Any) -> str:
+    """One message for unknown ids and other servers' polls, so it confirms nothing."""
+    return f"There is no poll #{_shown(poll_id)} here; it may have been removed."
 
-    With ``guild_id``, another server's poll counts as unknown (see ``poll_in_guild``).
-    """
+
+def _visible(db: Database, actor: Actor, poll_id: Any) -> Poll:
+    """The poll if the actor may see it: their server's (any, for the operator)."""
+    require_server(actor, "polls")
     poll = _load(db, poll_id)
-    _check_server(poll, guild_id)
+    if not actor.sees(poll.guild_id):
+        raise PollNotFound(_missing(poll_id))
+    return poll
+
+
+def _scope(actor: Actor) -> tuple[str, list[Any]]:
+    """SQL condition and parameters for the polls an actor may see."""
+    require_server(actor, "polls")
+    if actor.is_operator:
+        return "1", []
+    return "guild_id = ?", [actor.guild_id]
+
+
+def accepting_votes(db: Database, actor: Actor, poll_id: Any, at: datetime) -> Poll:
+    """The poll, if it is in the actor's server and accepts votes at ``at``.
+
+    PollClosed once closed or past its deadline; VoterKeyLost for an anonymous poll whose
+    voters' pseudonyms were made with a key this bot no longer has (see ``bot.pseudonyms``).
+    """
+    poll = _visible(db, actor, poll_id)
     if not poll.is_open:
         raise PollClosed(f"Poll #{poll.id} is closed, so it no longer accepts votes.")
     if poll.deadline is not None and at >= poll.deadline:
@@ -312,13 +354,14 @@ def accepting_votes(db: Database, poll_id: Any, at: datetime,
             f"Poll #{poll.id} closed at its deadline ({_when(poll.deadline)}), "
             "so it no longer accepts votes."
         )
+    if poll.anonymous and poll.voter_key != current_key_id(db):
+        raise VoterKeyLost(
+            f"Poll #{poll.id} is anonymous, and the key that hides who voted was lost or "
+            "replaced since it started, so the bot can't tell whether you already voted. "
+            "Its votes still count, but it takes no new ones; a moderator can close it and "
+            "start a new poll."
+        )
     return poll
-
-
-def _check_server(poll: Poll, guild_id: int | object | None) -> None:
-    """Another server's poll counts as unknown (ANY_SERVER: the console, the CLI)."""
-    if guild_id is not ANY_SERVER and poll.guild_id != guild_id:
-        raise PollNotFound(f"There is no poll #{poll.id} in this server.")
 
 
 def _check_options(options: Sequence[Option]) -> tuple[Option, ...]:

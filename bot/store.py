@@ -10,6 +10,8 @@ on (busy, damaged, read-only, full) leave ``write()`` as domain errors.
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 import sqlite3
 import weakref
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from bot import pseudonyms
 from bot.dbfile import (
     MIGRATION_SET,
     DbReport,
@@ -31,6 +34,7 @@ from bot.dbfile import (
 )
 from bot.errors import DamagedDatabase
 
+log = logging.getLogger(__name__)
 migrations = Migrations(MIGRATION_SET)
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's write lock
 _refused: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
@@ -54,11 +58,14 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def open_db(path: str | Path) -> Database:
+def open_db(path: str | Path, secret_path: str | Path | None = None) -> Database:
     """Open (creating if needed) the bot database: checked, WAL, every migration applied.
 
     A path that cannot hold the file raises StorageError; a damaged file DamagedDatabase and
     a newer one NewerDatabase, before anything is written to it. Each message is for people.
+
+    ``secret_path``: the voter key file (``bot.pseudonyms``); by default ``voter.key`` next
+    to the database. An in-memory database without one gets a throwaway key.
     """
     target = prepare_path(path)
     try:
@@ -71,10 +78,21 @@ def open_db(path: str | Path) -> Database:
     try:
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         check_at_open(db, target, known_migrations())
+        if target == ":memory:" and secret_path is None:
+            secret = secrets.token_bytes(pseudonyms.SECRET_BYTES)
+        else:
+            secret = pseudonyms.load_secret(
+                Path(secret_path or pseudonyms.default_secret_path(path)))
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows (voter ids rewritten as pseudonyms, purged questions) are overwritten
+        # with zeros instead of lingering in free space, where anyone with the file could
+        # read them.
+        db.execute("PRAGMA secure_delete=ON")
+        pseudonyms.install(db, secret)
         _migrate(db)
+        _check_voter_key(db)
     except BaseException as exc:
         db.close()
         error = describe(exc, target) if isinstance(exc, sqlite3.Error) else None
@@ -111,6 +129,20 @@ def inspect(path: str | Path) -> DbReport:
 def refuse_writes(db: Database, message: str) -> None:
     """From now on every ``write()`` on this connection raises DamagedDatabase(message)."""
     _refused[db] = message
+
+
+def _check_voter_key(db: Database) -> None:
+    """Remember the voter key id; warn when it changed (anonymous polls then stop voting)."""
+    current, known = pseudonyms.current_key_id(db), get_meta(db, "voter_key_id")
+    if current == known:
+        return
+    stranded = db.execute("SELECT count(*) FROM polls WHERE anonymous AND status = 'open' "
+                          "AND voter_key IS NOT ?", [current]).fetchone()[0]
+    if known is not None and stranded:
+        log.warning("the voter key changed (the key file was lost or replaced): %d open "
+                    "anonymous poll(s) keep their votes but take no new ones", stranded)
+    with write(db):
+        set_meta(db, "voter_key_id", current)
 
 
 def get_meta(db: Database, key: str) -> str | None:
@@ -317,8 +349,53 @@ def m005_fts_without_triggers(db: Database) -> None:
 
 
 @migrations()
-def m006_file_hashes(db: Database) -> None:
+def m006_walls_and_pseudonyms(db: Database) -> None:
+    """Anonymous ballots, their vote log and answer feedback keyed by pseudonyms, not user ids;
+    the server each question and each suggestion decision came from; no names in the log."""
+    db["polls"].add_column("voter_key", str)  # key id of an anonymous poll's pseudonyms
+    db.execute("UPDATE polls SET voter_key = voter_key_id() WHERE anonymous")
+    anonymous = "poll_id IN (SELECT id FROM polls WHERE anonymous)"
+    for table in ("ballots", "vote_events"):
+        db[table].add_column("voter", str)  # the user id as text, or the pseudonym
+        db.execute(f"UPDATE {table} SET voter = CASE WHEN {anonymous} "
+                   "THEN voter_pseudonym('poll:' || poll_id, user_id) "
+                   "ELSE CAST(user_id AS TEXT) END")
+        db.execute(f"UPDATE {table} SET user_id = NULL WHERE {anonymous}")
+    db["ballots"].transform(pk=("poll_id", "voter"), not_null={"voter"})
+    db["feedback"].add_column("voter", str)
+    db.execute("UPDATE feedback SET voter = voter_pseudonym('feedback:' || entry_id, user_id)")
+    db["feedback"].transform(pk=("entry_id", "voter"), drop={"user_id"}, not_null={"voter"})
+    db["question_log"].add_column("guild_id", int)
+    db.execute("UPDATE question_log SET guild_id = CAST(substr(source, 9, instr(source, '/') - 9)"
+               " AS INTEGER) WHERE source GLOB 'discord:[0-9]*/*'")
+    db.execute("UPDATE question_log SET source = 'console' WHERE source LIKE 'console:%'")
+    db["question_log"].create_index(["guild_id", "asked_at"])
+    db["audit_log"].add_column("guild_id", int)
+    db.execute("UPDATE audit_log SET guild_id = json_extract(after, '$.guild_id') "
+               "WHERE action IN ('approve', 'reject')")
+
+
+@migrations(transactional=False)
+def m007_forget_rewritten_ids(db: Database) -> None:
+    """Rewrite the whole file (VACUUM) and empty the write-ahead log: free pages left by
+    older versions, and the log's older frames, still held the user ids m006 replaced.
+
+    VACUUM may renumber the rowids of tables without an INTEGER PRIMARY KEY, which the
+    search index refers to, so the index is marked for a rebuild at the next start.
+    """
+    with db.atomic():
+        db.execute("DELETE FROM meta WHERE key = 'knowledge_hash'")
+    db.execute("VACUUM")
+    busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    if busy:
+        log.warning("another connection kept the write-ahead log busy: it still holds the "
+                    "voter ids the migration removed until the next checkpoint")
+
+
+@migrations()
+def m008_file_hashes(db: Database) -> None:
     """The knowledge files as last loaded, and the files ``kb export`` last wrote: what
     export may replace without asking (any other version is someone else's change)."""
-    db["loaded_files"].create({"path": str, "sha256": str}, pk="path")
-    db["exported_files"].create({"path": str, "sha256": str, "at": str}, pk="path")
+    db["loaded_files"].create({"path": str, "sha256": str}, pk="path", if_not_exists=True)
+    db["exported_files"].create({"path": str, "sha256": str, "at": str}, pk="path",
+                                if_not_exists=True)

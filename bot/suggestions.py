@@ -6,6 +6,11 @@ entry data (usually through the same modal as ``kb add``, pre-filled by
 correction) in the same transaction as the decision. A decided suggestion stays decided.
 The returned ``Suggestion`` carries ``author_id`` and ``channel_id`` so the Discord layer
 can tell the suggester what happened.
+
+A suggestion belongs to the server it was made in: only that server's moderators see and
+decide it (another server's suggestion is "not found"). Approving changes the shared
+knowledge base, so it also takes a curator (``moderators.require_curator``): with
+BOT_KB_GUILDS set, suggestions are taken only in those servers, where they can be approved.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from bot.curation import add_entry, edit_entry, get_entry
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.forms import form_defaults
 from bot.knowledge import Entry
-from bot.moderators import Actor, require_moderator
+from bot.moderators import Actor, require_curator, require_moderator, require_server
 from bot.store import now, write
 from bot.usernumbers import count, is_id, require_id
 from bot.usertext import clean
@@ -67,13 +72,24 @@ def _text(value: str, what: str, limit: int) -> str:
     return value
 
 
-def suggest(app: App, author_id: int, guild_id: int | None, channel_id: int | None,
-            title: str, text: str, entry_id: str | None = None) -> Suggestion:
+def check_suggestions_here(app: App, actor: Actor) -> None:
+    """Refuse where a suggestion could never be approved: a DM, or (with BOT_KB_GUILDS set)
+    a server that does not curate the knowledge base. Front ends ask before opening a form."""
+    require_server(actor, "suggestions")
+    curators = app.settings.kb_guilds
+    if curators and not actor.is_operator and actor.guild_id not in curators:
+        raise NotAllowed("Suggestions are reviewed by the moderators of the servers that "
+                         "curate the shared knowledge base, and this server is not one of "
+                         "them, so it takes no suggestions.")
+
+
+def suggest(app: App, actor: Actor, channel_id: int | None, title: str, text: str,
+            entry_id: str | None = None) -> Suggestion:
     """Queue a suggestion from any member (a correction when ``entry_id`` is given)."""
+    check_suggestions_here(app, actor)
+    author_id, guild_id = actor.user_id, actor.guild_id
     title = _text(title, "title", TITLE_MAX)
     text = _text(text, "suggestion text", TEXT_MAX)
-    require_id(author_id, "author_id")
-    require_id(guild_id, "guild_id", nullable=True)
     require_id(channel_id, "channel_id", nullable=True)
     with write(app.db):
         if entry_id:
@@ -89,22 +105,39 @@ def suggest(app: App, author_id: int, guild_id: int | None, channel_id: int | No
             "author_id": author_id, "entry_id": entry_id or None, "title": title,
             "text": text, "status": "pending",
         }).last_pk
-    return get_suggestion(app, int(new_id))
+    return _load(app, int(new_id))
 
 
-def get_suggestion(app: App, suggestion_id: int) -> Suggestion:
+def get_suggestion(app: App, actor: Actor, suggestion_id: int) -> Suggestion:
+    """One suggestion of the actor's server, for its moderators."""
+    require_moderator(actor, "review suggestions")
+    found = _load(app, suggestion_id)
+    if not actor.sees(found.guild_id):
+        raise NotFound(_missing(suggestion_id))
+    return found
+
+
+def _load(app: App, suggestion_id: int) -> Suggestion:
     row = app.db.execute(f"SELECT {_COLS} FROM suggestions WHERE id = ?",
                          [suggestion_id]).fetchone() if is_id(suggestion_id) else None
     if row is None:
-        raise NotFound(f"No suggestion #{suggestion_id}.")
+        raise NotFound(_missing(suggestion_id))
     return Suggestion(*row)
 
 
-def queue(app: App, limit: int = 25) -> list[Suggestion]:
-    """Pending suggestions, oldest first."""
+def _missing(suggestion_id: int) -> str:
+    """The same words for unknown ids and other servers' suggestions: they confirm nothing."""
+    return f"No suggestion #{suggestion_id} here."
+
+
+def queue(app: App, actor: Actor, limit: int = 25) -> list[Suggestion]:
+    """Pending suggestions of the actor's server (every server's, for the operator), oldest
+    first."""
+    require_moderator(actor, "review suggestions")
+    where, params = ("", []) if actor.is_operator else ("AND guild_id = ?", [actor.guild_id])
     rows = app.db.execute(
-        f"SELECT {_COLS} FROM suggestions WHERE status = 'pending' ORDER BY id LIMIT ?",
-        [count(limit, "limit", high=100)])
+        f"SELECT {_COLS} FROM suggestions WHERE status = 'pending' {where} ORDER BY id LIMIT ?",
+        [*params, count(limit, "limit", high=100)])
     return [Suggestion(*r) for r in rows]
 
 
@@ -118,8 +151,8 @@ def suggestion_form(app: App, suggestion: Suggestion) -> dict[str, str]:
             "answer": suggestion.text, "sources": "", "tags": ""}
 
 
-def _pending(app: App, suggestion_id: int) -> Suggestion:
-    current = get_suggestion(app, suggestion_id)
+def _pending(app: App, actor: Actor, suggestion_id: int) -> Suggestion:
+    current = get_suggestion(app, actor, suggestion_id)
     if not current.is_pending:
         who = f" by user {current.reviewer_id}" if current.reviewer_id is not None else ""
         raise InvalidInput(f"Suggestion #{suggestion_id} was already {current.status}{who}.")
@@ -129,9 +162,9 @@ def _pending(app: App, suggestion_id: int) -> Suggestion:
 def approve(app: App, actor: Actor, suggestion_id: int, data: Mapping[str, Any]
             ) -> tuple[Suggestion, Entry]:
     """Turn a pending suggestion into an entry (or an edit of ``entry_id``); audit "approve"."""
-    require_moderator(actor, "approve suggestions")
+    require_curator(actor, app.settings.kb_guilds, "approve suggestions")
     with write(app.db):
-        current = _pending(app, suggestion_id)
+        current = _pending(app, actor, suggestion_id)
         if current.entry_id:
             entry = edit_entry(app, actor, current.entry_id, data)
         else:
@@ -139,9 +172,9 @@ def approve(app: App, actor: Actor, suggestion_id: int, data: Mapping[str, Any]
         app.db.execute(
             "UPDATE suggestions SET status = 'approved', reviewer_id = ?, decided_at = ?, "
             "entry_id = ? WHERE id = ?", [actor.user_id, now(), entry.id, suggestion_id])
-        decided = get_suggestion(app, suggestion_id)
+        decided = _load(app, suggestion_id)
         record_audit(app.db, actor, "approve", entry.id, current.to_dict(),
-                     decided.to_dict())
+                     decided.to_dict(), guild_id=current.guild_id)
     app.index.refresh()
     return decided, entry
 
@@ -151,11 +184,11 @@ def reject(app: App, actor: Actor, suggestion_id: int, reason: str) -> Suggestio
     require_moderator(actor, "reject suggestions")
     reason = _text(reason, "reason", REASON_MAX)
     with write(app.db):
-        current = _pending(app, suggestion_id)
+        current = _pending(app, actor, suggestion_id)
         app.db.execute(
             "UPDATE suggestions SET status = 'rejected', reviewer_id = ?, decided_at = ?, "
             "reason = ? WHERE id = ?", [actor.user_id, now(), reason, suggestion_id])
-        decided = get_suggestion(app, suggestion_id)
+        decided = _load(app, suggestion_id)
         record_audit(app.db, actor, "reject", current.entry_id, current.to_dict(),
-                     decided.to_dict())
+                     decided.to_dict(), guild_id=current.guild_id)
     return decided

@@ -11,8 +11,9 @@ from bot.moderators import Actor
 from bot.yamlin import YamlDoc, parse_yaml_text
 
 UNANSWERED = "is there a sequel planned"
-MOD = Actor(user_id=42, is_moderator=True)
-MEMBER = Actor(user_id=7, is_moderator=False)
+GUILD = 111  # the server the curation tests happen in
+MOD = Actor(user_id=42, guild_id=GUILD, is_moderator=True)
+MEMBER = Actor(user_id=7, guild_id=GUILD, is_moderator=False)
 MARKDOWN = (
     "**Nobody knows.**  \n"  # markdown hard line break: two trailing spaces
     "The film never says whose dog it is.\n"

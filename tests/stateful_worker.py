@@ -24,7 +24,7 @@ from bot.errors import BotError
 from bot.exchange import import_entries, reload_knowledge
 from bot.moderators import Actor
 
-MOD = Actor(user_id=42, is_moderator=True)
+MOD = Actor(user_id=42, guild_id=111, is_moderator=True)
 
 
 def new_entry(entry_id: str, title: str) -> dict[str, Any]:

@@ -24,11 +24,11 @@ from bot.config import Settings
 from bot.curation import edit_entry, get_entry, remove_entry
 from bot.errors import NotFound
 from bot.exchange import import_entries, reload_knowledge
-from bot.moderators import Actor
+from bot.moderators import OPERATOR, Actor
 from bot.search import SearchIndex
 from tests.conftest import REPO
 
-MOD = Actor(user_id=42, is_moderator=True)
+MOD = Actor(user_id=42, guild_id=111, is_moderator=True)
 ENTRIES = "drive-my-car/entries"
 
 
@@ -173,7 +173,7 @@ from bot.curation import edit_entry, get_entry, remove_entry
 from bot.errors import Busy
 from bot.moderators import Actor
 app = open_app(Settings(db_path=sys.argv[1], knowledge_path=sys.argv[2]))
-mod = Actor(user_id=42, is_moderator=True)
+mod = Actor(user_id=42, guild_id=111, is_moderator=True)
 ids = ("no-kiss", "why-a-driver", "ending-korea", "takatsuki-arrest", "community-view")
 original = {i: get_entry(app, i).title for i in ids}
 print("ready", flush=True)
@@ -200,11 +200,12 @@ import os, sys
 from bot.app import open_app
 from bot.config import Settings
 from bot.exchange import reload_knowledge
+from bot.moderators import OPERATOR
 app = open_app(Settings(db_path=sys.argv[1], knowledge_path=sys.argv[2]))
 print("ready", flush=True)
 reloads = 0
 while not os.path.exists(sys.argv[3]):  # until the editor is done
-    reload_knowledge(app)
+    reload_knowledge(app, OPERATOR)
     reloads += 1
 print(reloads, flush=True)
 """
@@ -250,7 +251,7 @@ def test_two_processes_editing_and_reloading_lose_nothing(settings: Settings, ap
     restarted = open_app(settings)
     try:
         assert lost(restarted) == [], "after a restart"
-        reload_knowledge(restarted)
+        reload_knowledge(restarted, OPERATOR)
         assert lost(restarted) == [], "after another reload"
     finally:
         restarted.close()

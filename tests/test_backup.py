@@ -22,6 +22,7 @@ from bot import poll_results, polls, votes
 from bot.backup import backup_db
 from bot.cli import cli
 from bot.errors import InvalidInput, StorageError
+from bot.moderators import Actor
 from bot.store import inspect as inspect_db
 from bot.store import open_db
 from tests.conftest import REPO
@@ -30,21 +31,22 @@ from tests.test_store import _corrupt_a_page, _fill
 VOTER = """
 import random, sys
 from bot import polls, votes
-from bot.store import inspect as inspect_db
+from bot.moderators import Actor
 from bot.store import open_db
 db = open_db(sys.argv[1])
 poll_id = int(sys.argv[2])
-options = [o.id for o in polls.get_poll(db, poll_id).options]
+options = [o.id for o in polls.get_poll(db, Actor(1, 5), poll_id).options]
 rng = random.Random(5)
 print("READY", flush=True)
 while True:
-    votes.vote(db, poll_id, rng.randrange(1, 300), [rng.choice(options)])
+    votes.vote(db, Actor(rng.randrange(1, 300), 5), poll_id, [rng.choice(options)])
 """
+MOD = Actor(user_id=1, guild_id=5, is_moderator=True)  # server 5, as the voters
 
 
 def _poll(path: Path) -> int:
     db = open_db(path)
-    poll = polls.create_poll(db, question="Which reading?", creator_id=1,
+    poll = polls.create_poll(db, MOD, question="Which reading?",
                              options=[polls.Option(f"r{n}", f"Reading {n}") for n in range(4)])
     db.close()
     return poll.id
@@ -71,8 +73,8 @@ def test_backup_while_another_process_writes(tmp_path: Path) -> None:
         assert not Path(f"{result.path}-wal").exists()  # one self-contained file
         db = open_db(result.path)
         try:
-            counted = poll_results.tally(db, poll_id).counts
-            assert counted == poll_results.tally_from_events(db, poll_id)
+            counted = poll_results.tally(db, MOD, poll_id).counts
+            assert counted == poll_results.tally_from_events(db, MOD, poll_id)
             sizes.append(db["vote_events"].count)
         finally:
             db.close()
@@ -101,11 +103,11 @@ def test_restore_as_the_readme_says(tmp_path: Path) -> None:
     live = tmp_path / "bot.db"
     poll_id = _poll(live)
     db = open_db(live)
-    votes.vote(db, poll_id, 7, ["r1"])
+    votes.vote(db, Actor(7, 5), poll_id, ["r1"])
     db.close()
     backup_db(live, tmp_path / "backup.db")
     db = open_db(live)
-    votes.vote(db, poll_id, 8, ["r2"])  # after the backup: not in it
+    votes.vote(db, Actor(8, 5), poll_id, ["r2"])  # after the backup: not in it
     db.close()
     for suffix in ("", "-wal", "-shm"):
         source = Path(f"{live}{suffix}")
@@ -114,7 +116,8 @@ def test_restore_as_the_readme_says(tmp_path: Path) -> None:
     shutil.copy(tmp_path / "backup.db", live)
     db = open_db(live)
     try:
-        assert votes.ballot(db, poll_id, 7) == ("r1",) and votes.ballot(db, poll_id, 8) == ()
+        assert votes.ballot(db, Actor(7, 5), poll_id) == ("r1",)
+        assert votes.ballot(db, Actor(8, 5), poll_id) == ()
     finally:
         db.close()
 

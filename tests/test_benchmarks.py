@@ -23,5 +23,6 @@ def test_run_all_quick_prints_the_table(tmp_path: Path) -> None:
     assert lines[0].split() == ["metric", "value", "baseline", "ratio", "target", "result"]
     metrics = "\n".join(lines)
     for name in ("search p99 @1000", "ask p50 @100", "cold open_app", "warm open_app",
-                 "/ask p99", "vote burst", "votes.vote", "peak RSS cold"):
+                 "/ask p99", "vote burst", "votes.vote", "poll chart, 25 options",
+                 "peak RSS cold"):
         assert name in metrics, name

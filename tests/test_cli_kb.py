@@ -23,7 +23,7 @@ from bot.search import SearchIndex
 from bot.store import open_db
 from tests.conftest import REPO
 
-MOD = Actor(42, True)
+MOD = Actor(42, 1, True)
 
 
 @pytest.fixture

@@ -76,9 +76,16 @@ def invoke(tmp_path_factory: pytest.TempPathFactory):
         # never Discord, whatever happens: `run` stops for want of a token before connecting
         "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10", "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9"}
     runner = CliRunner()
+    served: list[tuple[str, int]] = []
+
+    def serve(datasette: object, host: str, port: int) -> None:
+        served.append((host, port))  # validated and about to serve: that is all we check
 
     def run(args: list[str], env: dict[str, str] | None = None) -> Result:
-        with contextlib.chdir(base):  # not the checkout: a developer's .env may hold a token
+        with contextlib.chdir(base), pytest.MonkeyPatch.context() as patch:
+            # not the checkout: a developer's .env may hold a token; and `dashboard` would
+            # serve until stopped, so it stops right where it would start serving
+            patch.setattr("bot.dashboard.server.serve", serve)
             return runner.invoke(cli, args, env={**clean, **(env or {})}, input="")
 
     assert run(["poll", "list"]).exit_code == 0
@@ -106,7 +113,7 @@ def _args(path: tuple[str, ...], param: click.Parameter | None, value: str) -> l
         if isinstance(other, click.Argument):
             if other is param:
                 arguments.append(value)
-            elif other.required:
+            elif other.required or other.nargs == -1:  # ask's QUESTION: one word
                 arguments.append("1" if _is_checked_type(other) else ".")
     if param is None or isinstance(param, click.Argument):
         return [*path, "--", *arguments]

@@ -59,8 +59,11 @@ def test_every_setting_has_a_flag_and_a_variable(config) -> None:
         "--db, BOT_DB", "--knowledge, BOT_KNOWLEDGE", "--token, DISCORD_TOKEN",
         "--mod-roles, BOT_MOD_ROLES", "--kb-guilds, BOT_KB_GUILDS",
         "--dev-guild, BOT_DEV_GUILD", "--log-level, BOT_LOG_LEVEL", "--shards, BOT_SHARDS",
-        "--api-base, DISCORD_API_BASE", "--gateway-url, DISCORD_GATEWAY_URL"}
+        "--api-base, DISCORD_API_BASE", "--gateway-url, DISCORD_GATEWAY_URL",
+        "--secret-file, BOT_SECRET_FILE", "--log-days, BOT_LOG_DAYS"}
     assert shown["--knowledge, BOT_KNOWLEDGE"] == f"{knowledge_path()} (default)"
+    assert shown["--secret-file, BOT_SECRET_FILE"] == "none (default)"  # voter.key by the db
+    assert shown["--log-days, BOT_LOG_DAYS"] == "90 (default)"
     assert shown["--token, DISCORD_TOKEN"] == "not set (default)"
     assert shown["--log-level, BOT_LOG_LEVEL"] == "INFO (default)"
 

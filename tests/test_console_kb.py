@@ -11,6 +11,8 @@ from bot.app import App
 from bot.audit import audit_log
 from bot.console import Console
 from bot.curation import get_entry
+from bot.moderators import OPERATOR
+from tests.curation_support import MEMBER
 
 DOG = (
     "kb add\n"
@@ -97,7 +99,7 @@ def test_members_are_refused_every_write(app: App, tmp_path: Path) -> None:
     assert "! Only moderators can import entries." in refusals
     assert "! Only moderators can reload the knowledge base." in refusals
     assert "! Only moderators can reject suggestions." in refusals
-    assert "! No suggestion #1." in refusals  # approve reads it first, for the form
+    assert "! Only moderators can review suggestions." in refusals  # approve reads it first
     assert snapshot(app) == before
 
 
@@ -119,14 +121,14 @@ def test_edit_remove_show_search_audit(app: App) -> None:
     assert "user 1: edit ending-korea (related)" in output
     assert "user 1: edit no-kiss (answer)" in output
     assert "entries, page 9/1:\n  (no entries)" in output
-    assert [r.action for r in audit_log(app)] == ["remove", "edit", "edit"]
+    assert [r.action for r in audit_log(app, OPERATOR)] == ["remove", "edit", "edit"]
 
 
 def test_edit_unknown_and_nothing_changed(app: App) -> None:
     output = run(app, "kb edit nope\nkb edit no-kiss\nspoiler: yes\n\nkb show nope\n")
     assert "! No entry has the id 'nope'." in output
     assert "no-kiss: nothing changed" in output
-    assert audit_log(app) == []
+    assert audit_log(app, OPERATOR) == []
 
 
 def test_suggest_approve_reject_flow(app: App) -> None:
@@ -159,7 +161,7 @@ def test_suggest_approve_reject_flow(app: App) -> None:
     assert "rejected #2: Already correct in the file." in output
     assert "! Suggestion #2 was already rejected" in output
     assert "! The reason is empty; please write something." in output
-    assert "! No suggestion #9." in output
+    assert "! No suggestion #9 here." in output
     assert "(no pending suggestions)" in output
     entry = get_entry(app, "whose-dog-is-it")
     assert entry.answer == "Please explain the dog in the last scene."
@@ -168,7 +170,7 @@ def test_suggest_approve_reject_flow(app: App) -> None:
 
 
 def test_unanswered_link_export_reload(app: App, tmp_path: Path) -> None:
-    ask(app, "is there a sequel planned", source="test")
+    ask(app, "is there a sequel planned", source="test", asker=MEMBER)
     out_dir = tmp_path / "out"
     output = run(app, "kb unanswered\n"
                       "kb link no-kiss is there a sequel planned\n"

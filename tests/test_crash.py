@@ -19,20 +19,22 @@ import pytest
 from bot import poll_results, polls
 from bot.store import open_db
 from tests.conftest import REPO
+from tests.poll_support import HERE, moderator
 
 CHILD = """
 import random, sys
 from bot import polls, votes
 from bot.store import open_db
+from tests.poll_support import HERE, member
 db = open_db(sys.argv[1])
 poll_id = int(sys.argv[2])
 rng = random.Random(int(sys.argv[3]))
-options = [o.id for o in polls.get_poll(db, poll_id).options]
+options = [o.id for o in polls.get_poll(db, HERE, poll_id).options]
 print("READY", flush=True)
 for n in range(100000):
     user = rng.randrange(1, 400)
     choice = rng.choice(options)
-    votes.vote(db, poll_id, user, [choice])
+    votes.vote(db, member(user), poll_id, [choice])
     print("ACK", user, choice, flush=True)
 """
 
@@ -40,7 +42,7 @@ for n in range(100000):
 def _poll(path: Path) -> int:
     db = open_db(path)
     poll = polls.create_poll(
-        db, question="What does the ending mean?", creator_id=1,
+        db, moderator(1), question="What does the ending mean?",
         options=[polls.Option(f"r{n}", f"Reading {n}") for n in range(5)])
     db.close()
     return poll.id
@@ -82,6 +84,6 @@ def test_acknowledged_votes_survive_sigkill(tmp_path: Path, kill_after: float) -
     unacked_voters = [u for u in ballots if u not in acked]
     assert len(differs) + len(unacked_voters) <= 1, (differs, unacked_voters)
     assert all(u in ballots for u in acked)
-    tally = poll_results.tally(db, poll_id)
-    assert tally.counts == poll_results.tally_from_events(db, poll_id)
+    tally = poll_results.tally(db, HERE, poll_id)
+    assert tally.counts == poll_results.tally_from_events(db, HERE, poll_id)
     assert tally.total_voters == len(ballots)

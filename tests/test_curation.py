@@ -38,17 +38,10 @@ from bot.exchange import (
     removed_entry_paths,
 )
 from bot.knowledge import Entry, Source
-from bot.moderators import Actor, is_moderator
+from bot.moderators import OPERATOR, Actor, is_moderator
 from bot.yamlout import dump_entry
 from tests.conftest import REPO
-from tests.curation_support import (
-    MARKDOWN,
-    MEMBER,
-    MOD,
-    UNANSWERED,
-    dog_data,
-    snapshot,
-)
+from tests.curation_support import GUILD, MARKDOWN, MEMBER, MOD, UNANSWERED, dog_data, snapshot
 
 # ---------------------------------------------------------------- permissions
 
@@ -71,7 +64,7 @@ def _prepare_import(app: App, tmp_path: Path) -> Path:
 
 
 def _pending(app: App) -> int:
-    return suggestions.suggest(app, 99, 1, 2, "A title", "Some text").id
+    return suggestions.suggest(app, Actor(99, GUILD), 2, "A title", "Some text").id
 
 
 WRITES: dict[str, Callable[[App, Actor, Path], Any]] = {
@@ -89,7 +82,7 @@ WRITES: dict[str, Callable[[App, Actor, Path], Any]] = {
 @pytest.mark.parametrize("operation", sorted(WRITES))
 def test_non_moderator_is_refused_every_write_and_nothing_changes(
         app: App, tmp_path: Path, operation: str, caplog: pytest.LogCaptureFixture) -> None:
-    ask(app, UNANSWERED, source="test")  # something to link
+    ask(app, UNANSWERED, source="test", asker=MEMBER)  # something to link
     before = snapshot(app)
     if operation in ("approve", "reject"):
         before = None  # the suggestion itself is created by a member, on purpose
@@ -109,7 +102,7 @@ def test_non_moderator_is_refused_every_write_and_nothing_changes(
 
 @pytest.mark.parametrize("operation", sorted(WRITES))
 def test_moderator_may_do_every_write(app: App, tmp_path: Path, operation: str) -> None:
-    ask(app, UNANSWERED, source="test")
+    ask(app, UNANSWERED, source="test", asker=MEMBER)
     WRITES[operation](app, MOD, tmp_path)
 
 # ---------------------------------------------------------------- add / edit / remove
@@ -118,12 +111,12 @@ def test_moderator_may_do_every_write(app: App, tmp_path: Path, operation: str) 
 def test_add_makes_a_searchable_entry_with_an_audit_row(app: App) -> None:
     entry = add_entry(app, MOD, dog_data())
     assert entry.id == "whose-dog-is-in-the-saab-at-the-end"
-    answer = ask(app, "whose dog is it at the end?", source="test")
+    answer = ask(app, "whose dog is it at the end?", source="test", asker=MEMBER)
     assert answer.answered and answer.entry == entry
     assert answer.entry.answer == MARKDOWN
     row = app.db["mod_entries"].get(entry.id)
     assert row["actor_id"] == MOD.user_id and '"film":"drive-my-car"' in row["data"]
-    (record,) = audit_log(app)
+    (record,) = audit_log(app, OPERATOR)
     assert (record.action, record.entry_id, record.actor_id) == ("add", entry.id, 42)
     assert record.before is None and record.after["answer"] == MARKDOWN
     assert get_entry(app, entry.id) == entry
@@ -170,7 +163,7 @@ def test_edit_writes_before_and_after(app: App) -> None:
     old = get_entry(app, "why-a-driver")
     new = edit_entry(app, MOD, "why-a-driver", {"answer": "Because of the **festival rule**."})
     assert new.title == old.title and new.answer == "Because of the **festival rule**."
-    (record,) = audit_log(app, "why-a-driver")
+    (record,) = audit_log(app, OPERATOR, "why-a-driver")
     assert record.action == "edit" and record.changed_fields() == ["answer"]
     assert record.before["answer"] == old.answer and record.after["answer"] == new.answer
     assert ask(app, "why does he need a driver", source="t").entry.answer == new.answer
@@ -195,7 +188,7 @@ def test_remove_hides_the_entry_with_a_tombstone_and_audit(app: App) -> None:
     assert app.index.get("no-kiss") is None
     assert not ask(app, "do they kiss", source="t").answered
     assert app.db["mod_entries"].get("no-kiss")["data"] is None
-    (record,) = audit_log(app, "no-kiss")
+    (record,) = audit_log(app, OPERATOR, "no-kiss")
     assert record.action == "remove" and record.after is None
     assert record.before["title"] == removed.title
     assert removed_entry_paths(app) == ["drive-my-car/entries/no-kiss.yaml"]
@@ -220,9 +213,9 @@ def test_removed_id_can_be_added_again(app: App) -> None:
 def test_removing_a_moderator_only_entry_needs_no_file_deletion(app: App) -> None:
     entry = add_entry(app, MOD, dog_data())
     remove_entry(app, MOD, entry.id)
-    assert removed_entry_paths(app) == [] and export_files(app) == {}
+    assert removed_entry_paths(app) == [] and export_files(app, MOD) == {}
     # a removal is remembered (it would hide a file with that id: see bot.curation)
-    assert reload_knowledge(app).endswith(
+    assert reload_knowledge(app, OPERATOR).endswith(
         "; 0 moderator change(s) kept on top of the files; 1 removal(s) remembered.")
     assert app.index.get(entry.id) is None
 
@@ -248,15 +241,15 @@ def test_list_search_and_get(app: App) -> None:
 
 def test_unanswered_and_link(app: App) -> None:
     for _ in range(2):
-        ask(app, "  What does the red Saab mean? ", source="test")
-    ask(app, "what does the red saab mean?", source="test")
-    ask(app, "is there a sequel", source="test")
-    top = unanswered_questions(app)
+        ask(app, "  What does the red Saab mean? ", source="test", asker=MEMBER)
+    ask(app, "what does the red saab mean?", source="test", asker=MEMBER)
+    ask(app, "is there a sequel", source="test", asker=MEMBER)
+    top = unanswered_questions(app, MOD)
     assert (top[0].text, top[0].count) == ("what does the red saab mean?", 3)
     count = link_question(app, MOD, top[0].text, "ending-korea")
     assert count == 3
-    assert [q.text for q in unanswered_questions(app)] == ["is there a sequel"]
-    (record,) = audit_log(app, "ending-korea")
+    assert [q.text for q in unanswered_questions(app, MOD)] == ["is there a sequel"]
+    (record,) = audit_log(app, OPERATOR, "ending-korea")
     assert record.action == "link" and record.after["questions_linked"] == 3
     with pytest.raises(NotFound, match="No unanswered question"):
         link_question(app, MOD, top[0].text, "ending-korea")
@@ -265,18 +258,18 @@ def test_unanswered_and_link(app: App) -> None:
 
 
 def test_adding_an_entry_for_an_unanswered_question_links_it(app: App) -> None:
-    ask(app, "Who feeds the dog?", source="test")
+    ask(app, "Who feeds the dog?", source="test", asker=MEMBER)
     add_entry(app, MOD, dog_data(), question="who feeds the dog?")
-    assert unanswered_questions(app) == []
-    assert [r.action for r in audit_log(app)] == ["link", "add"]
+    assert unanswered_questions(app, MOD) == []
+    assert [r.action for r in audit_log(app, OPERATOR)] == ["link", "add"]
 
 
 def test_unanswered_window(app: App) -> None:
-    ask(app, "is there a sequel", source="test")
+    ask(app, "is there a sequel", source="test", asker=MEMBER)
     app.db.execute("UPDATE question_log SET asked_at = '2000-01-01T00:00:00+00:00'")
-    assert unanswered_questions(app, days=30) == []
+    assert unanswered_questions(app, MOD, days=30) == []
     with pytest.raises(InvalidInput):
-        unanswered_questions(app, days=0)
+        unanswered_questions(app, MOD, days=0)
 
 # ---------------------------------------------------------------- crash safety
 
@@ -290,7 +283,7 @@ from bot.moderators import Actor
 from bot.forms import entry_data_from_form
 
 app = open_app(Settings(db_path=Path(sys.argv[1]), knowledge_path=Path(sys.argv[2])))
-mod = Actor(7, True)
+mod = Actor(7, 1, True)
 add_entry(app, mod, entry_data_from_form(
     "Why is there a dog in the Saab?", "why is there a dog in the saab",
     "Nobody says.", "scene: the epilogue", "dog"))

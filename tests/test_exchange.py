@@ -30,6 +30,7 @@ from bot.exchange import (
     removed_entry_paths,
 )
 from bot.knowledge import Entry, Source, load_knowledge
+from bot.moderators import OPERATOR
 from bot.yamlout import dump_entry
 from tests.curation_support import (
     MARKDOWN,
@@ -57,11 +58,11 @@ def _read_tree(root: Path) -> dict[str, bytes]:
 
 def test_export_import_export_is_byte_identical(app: App, pack: Path, tmp_path: Path) -> None:
     _curate(app)
-    first = export_entries(app, tmp_path / "one")
+    first = export_entries(app, MOD, tmp_path / "one")
     assert [p.name for p in first.written] == [
         "everyone-ping.yaml", "whose-dog-is-in-the-saab-at-the-end.yaml", "why-a-driver.yaml"]
     assert first.to_delete == (tmp_path / "one/drive-my-car/entries/takatsuki-arrest.yaml",)
-    export_entries(app, tmp_path / "again")
+    export_entries(app, MOD, tmp_path / "again")
     assert _read_tree(tmp_path / "again") == _read_tree(tmp_path / "one")  # byte-stable
 
     other = open_app(Settings(db_path=tmp_path / "other.db", knowledge_path=pack))
@@ -69,8 +70,8 @@ def test_export_import_export_is_byte_identical(app: App, pack: Path, tmp_path: 
         result = import_entries(other, MOD, tmp_path / "one")
         assert result == ["added everyone-ping", "added whose-dog-is-in-the-saab-at-the-end",
                           "updated why-a-driver"]
-        assert {r.action for r in audit_log(other)} == {"import"}
-        export_entries(other, tmp_path / "two")
+        assert {r.action for r in audit_log(other, OPERATOR)} == {"import"}
+        export_entries(other, MOD, tmp_path / "two")
         assert _read_tree(tmp_path / "two") == _read_tree(tmp_path / "one")
         assert other.index.get("everyone-ping") == app.index.get("everyone-ping")
     finally:
@@ -83,7 +84,7 @@ def test_export_import_export_is_byte_identical(app: App, pack: Path, tmp_path: 
 
 def test_exported_yaml_keeps_markdown_and_mentions_as_written(app: App, tmp_path: Path) -> None:
     _curate(app)
-    files = export_files(app)
+    files = export_files(app, MOD)
     dog = files["drive-my-car/entries/whose-dog-is-in-the-saab-at-the-end.yaml"]
     assert "answer: |\n  **Nobody knows.**  \n  The film never says" in dog
     assert "\n  > a quote @everyone should stay text\n" in dog
@@ -100,7 +101,7 @@ def test_exported_yaml_keeps_markdown_and_mentions_as_written(app: App, tmp_path
 
 def test_exported_files_pass_the_loader(app: App, pack: Path, tmp_path: Path) -> None:
     _curate(app)
-    result = export_entries(app, pack)
+    result = export_entries(app, MOD, pack)
     for path in result.to_delete:
         path.unlink()
     kb = load_knowledge(pack)
@@ -110,18 +111,18 @@ def test_exported_files_pass_the_loader(app: App, pack: Path, tmp_path: Path) ->
 
 
 def test_export_all_and_zip(app: App) -> None:
-    everything = export_files(app, only_moderator=False)
+    everything = export_files(app, MOD, only_moderator=False)
     assert set(everything) == {f"drive-my-car/entries/{i}.yaml"
                                for i, _ in app.index.ids("", limit=100)}
-    assert export_files(app) == {}
+    assert export_files(app, MOD) == {}
     add_entry(app, MOD, dog_data())
-    blob = export_zip(app)
-    assert blob == export_zip(app)
+    blob = export_zip(app, MOD)
+    assert blob == export_zip(app, MOD)
     with zipfile.ZipFile(BytesIO(blob)) as archive:
         assert archive.namelist() == ["drive-my-car/entries/whose-dog-is-in-the-saab-at-the-end"
                                       ".yaml"]
         text = archive.read(archive.namelist()[0]).decode()
-    assert text == next(iter(export_files(app).values()))
+    assert text == next(iter(export_files(app, MOD).values()))
 
 
 def test_import_reports_every_problem_and_imports_nothing(app: App, tmp_path: Path) -> None:
@@ -192,7 +193,7 @@ def test_overrides_survive_reload_until_the_yaml_matches(app: App, pack: Path) -
     assert origins["why-a-driver"] == "moderator" and origins["ending-korea"] == "yaml"
 
     # the overrides are exported and committed: they are dropped as redundant
-    result = export_entries(app, pack)
+    result = export_entries(app, MOD, pack)
     for path in result.to_delete:
         path.unlink()
     message = reload_knowledge(app, MOD)
@@ -203,9 +204,9 @@ def test_overrides_survive_reload_until_the_yaml_matches(app: App, pack: Path) -
     assert get_entry(app, "why-a-driver").answer.startswith("Festival rule.")
     assert get_entry(app, "whose-dog-is-in-the-saab-at-the-end").answer == MARKDOWN
     assert app.index.get("takatsuki-arrest") is None
-    assert export_files(app) == {} and removed_entry_paths(app) == []
+    assert export_files(app, MOD) == {} and removed_entry_paths(app) == []
     assert set(dict(app.db.execute("SELECT id, origin FROM entries")).values()) == {"yaml"}
 
 
 def test_reload_without_actor_is_allowed_for_the_operator(app: App) -> None:
-    assert reload_knowledge(app).startswith("Reloaded the files (1 film")
+    assert reload_knowledge(app, OPERATOR).startswith("Reloaded the files (1 film")

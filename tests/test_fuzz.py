@@ -19,10 +19,14 @@ from bot.errors import BotError, KnowledgeError
 from bot.forms import entry_data_from_form
 from bot.knowledge import load_knowledge
 from bot.moderators import Actor
+from tests.poll_support import (
+    member,
+    moderator,
+)
 
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
-MOD = Actor(user_id=7, is_moderator=True)
+MOD = Actor(user_id=7, guild_id=1, is_moderator=True)
 PROBLEM = re.compile(r"^knowledge/drive-my-car/[\w./-]+:\d+: .+")
 
 
@@ -43,7 +47,7 @@ def test_poll_creation_arguments(app: App, question: str, labels: list[str], ids
     options = [polls.Option(i, label) for i, label in zip(ids, labels, strict=False)]
     deadline = None if hours is None else datetime.now(UTC) + timedelta(hours=hours)
     try:
-        poll = polls.create_poll(app.db, question=question, options=options, creator_id=1,
+        poll = polls.create_poll(app.db, moderator(1), question=question, options=options,
                                  max_choices=max_choices, deadline=deadline)
     except BotError as exc:
         assert str(exc)
@@ -57,11 +61,11 @@ def test_poll_creation_arguments(app: App, question: str, labels: list[str], ids
        choices=st.lists(st.text(max_size=50), max_size=4), user=st.integers(1, 10**18))
 def test_forged_votes_change_nothing(app: App, poll_id: object, choices: list[str],
                                      user: int) -> None:
-    poll = polls.create_ending_poll(app.db, film="drive-my-car", creator_id=1)
+    poll = polls.create_ending_poll(app.db, member(1), film="drive-my-car")
     before = counts(app)
     valid = {o.id for o in poll.options}
     try:
-        votes.vote(app.db, poll_id, user, choices)  # type: ignore[arg-type]
+        votes.vote(app.db, member(user), poll_id, choices)  # type: ignore[arg-type]
     except BotError as exc:
         assert str(exc)
         assert counts(app) == before

@@ -31,7 +31,7 @@ from bot.packfiles import content_hash
 from bot.yamlin import MAX_FILE_BYTES
 from tests.conftest import REPO
 
-MOD = Actor(user_id=42, is_moderator=True)
+MOD = Actor(user_id=42, guild_id=111, is_moderator=True)
 PROBLEM = re.compile(r"^\S+:\d+: .+$")
 ENTRY = "ending-korea.yaml"
 

@@ -26,49 +26,59 @@ from bot.guilds import set_shows_spoilers, shows_spoilers
 from bot.moderators import Actor
 from bot.poll_results import export_ballots, tally, tally_from_events, voters
 
-MOD = Actor(user_id=42, is_moderator=True)
+MOD = Actor(user_id=42, guild_id=111, is_moderator=True)  # a moderator of server 111
 ODD = [0, -1, -(2**63) - 1, 2**63 - 1, 2**63, 10**20, 10**100, True, 1.5, math.inf, math.nan,
        "7", "²", None]
 NUMBERS = st.sampled_from(ODD) | st.integers(min_value=-(10**30), max_value=10**30)
 HOSTILE = settings(max_examples=60, deadline=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
+GUILD = 111
+
+
+def member(user: object = 5, guild: object = GUILD, mod: bool = False) -> Actor:
+    """An actor built from the numbers: Actor itself refuses ids SQLite cannot hold."""
+    return Actor(user_id=user, guild_id=guild, is_moderator=mod)  # type: ignore[arg-type]
+
+
+TWO = [polls.Option("a", "A"), polls.Option("b", "B")]
 CALLS: dict[str, Callable[[App, Any], object]] = {
-    "get_poll": lambda app, n: polls.get_poll(app.db, n),
-    "poll_in_guild": lambda app, n: polls.poll_in_guild(app.db, 1, n),
+    "actor user": lambda app, n: member(user=n),
+    "actor guild": lambda app, n: member(guild=n),
+    "get_poll": lambda app, n: polls.get_poll(app.db, MOD, n),
+    "load_for_message": lambda app, n: polls.load_for_message(app.db, n),
     "set_message": lambda app, n: polls.set_message(app.db, 1, n),
-    "close": lambda app, n: polls.close(app.db, n, 1, is_moderator=True),
-    "reopen": lambda app, n: polls.reopen(app.db, n, 1, is_moderator=True),
-    "list_polls": lambda app, n: polls.list_polls(app.db, guild_id=n),
-    "latest_poll": lambda app, n: polls.latest_poll(app.db, film="drive-my-car", guild_id=n),
-    "create_poll ids": lambda app, n: polls.create_poll(
-        app.db, question="Q?", options=[polls.Option("a", "A"), polls.Option("b", "B")],
-        creator_id=n, guild_id=n, channel_id=n),
+    "close": lambda app, n: polls.close(app.db, MOD, n),
+    "reopen": lambda app, n: polls.reopen(app.db, MOD, n),
+    "list_polls": lambda app, n: polls.list_polls(app.db, member(guild=n)),
+    "latest_poll": lambda app, n: polls.latest_poll(app.db, member(guild=n),
+                                                    film="drive-my-car"),
+    "create_poll channel": lambda app, n: polls.create_poll(
+        app.db, MOD, question="Q?", options=TWO, channel_id=n),
     "create_poll max_choices": lambda app, n: polls.create_poll(
-        app.db, question="Q?", options=[polls.Option("a", "A"), polls.Option("b", "B")],
-        creator_id=1, max_choices=n),
-    "vote poll": lambda app, n: votes.vote(app.db, n, 5, ["new-life"]),
-    "vote user": lambda app, n: votes.vote(app.db, 1, n, ["new-life"]),
-    "retract": lambda app, n: votes.retract(app.db, n, n),
-    "ballot": lambda app, n: votes.ballot(app.db, n, n),
-    "tally": lambda app, n: tally(app.db, n),
-    "tally_from_events": lambda app, n: tally_from_events(app.db, n),
-    "export_ballots": lambda app, n: export_ballots(app.db, n),
-    "voters": lambda app, n: voters(app.db, n),
-    "suggest": lambda app, n: suggestions.suggest(app, n, n, n, "Title", "Text"),
-    "get_suggestion": lambda app, n: suggestions.get_suggestion(app, n),
-    "queue": lambda app, n: suggestions.queue(app, n),
+        app.db, MOD, question="Q?", options=TWO, max_choices=n),
+    "vote poll": lambda app, n: votes.vote(app.db, member(), n, ["new-life"]),
+    "vote user": lambda app, n: votes.vote(app.db, member(user=n), 1, ["new-life"]),
+    "retract": lambda app, n: votes.retract(app.db, member(), n),
+    "ballot": lambda app, n: votes.ballot(app.db, member(), n),
+    "tally": lambda app, n: tally(app.db, MOD, n),
+    "tally_from_events": lambda app, n: tally_from_events(app.db, MOD, n),
+    "export_ballots": lambda app, n: export_ballots(app.db, MOD, n),
+    "voters": lambda app, n: voters(app.db, MOD, n),
+    "suggest": lambda app, n: suggestions.suggest(app, MOD, n, "Title", "Text"),
+    "get_suggestion": lambda app, n: suggestions.get_suggestion(app, MOD, n),
+    "queue": lambda app, n: suggestions.queue(app, MOD, n),
     "reject": lambda app, n: suggestions.reject(app, MOD, n, "no"),
     "list_entries page": lambda app, n: list_entries(app, n),
     "list_entries per_page": lambda app, n: list_entries(app, 1, n),
-    "unanswered days": lambda app, n: unanswered_questions(app, days=n),
-    "unanswered limit": lambda app, n: unanswered_questions(app, limit=n),
+    "unanswered days": lambda app, n: unanswered_questions(app, MOD, days=n),
+    "unanswered limit": lambda app, n: unanswered_questions(app, MOD, limit=n),
     "search limit": lambda app, n: search_entries(app, "driver", n),
-    "audit limit": lambda app, n: audit_log(app, None, n),
+    "audit limit": lambda app, n: audit_log(app, MOD, None, n),
     "feedback user": lambda app, n: record_feedback(app.db, "no-kiss", n, True),
     "feedback counts": lambda app, n: feedback_counts(app.db, "no-kiss"),
-    "spoilers": lambda app, n: shows_spoilers(app.db, n),
-    "set spoilers": lambda app, n: set_shows_spoilers(app.db, n, True),
+    "spoilers": lambda app, n: shows_spoilers(app.db, member(guild=n)),
+    "set spoilers": lambda app, n: set_shows_spoilers(app.db, member(guild=n, mod=True), True),
 }
 
 
@@ -80,7 +90,7 @@ def _state(app: App) -> list[Any]:
 
 @pytest.fixture
 def seeded(app: App) -> App:
-    polls.create_ending_poll(app.db, film="drive-my-car", creator_id=1)  # poll #1
+    polls.create_ending_poll(app.db, MOD, film="drive-my-car")  # poll #1
     return app
 
 
@@ -109,6 +119,6 @@ def test_any_number(seeded: App, name: str, number: object) -> None:
 
 def test_huge_counts_mean_everything(seeded: App) -> None:
     assert list_entries(seeded, 10**20) == ([], 1)
-    assert unanswered_questions(seeded, days=99_999_999_999) == []
+    assert unanswered_questions(seeded, MOD, days=99_999_999_999) == []
     with pytest.raises(BotError, match="No suggestion"):
-        suggestions.get_suggestion(seeded, 10**20)
+        suggestions.get_suggestion(seeded, MOD, 10**20)

@@ -66,7 +66,7 @@ def test_the_wheel_holds_every_module_pack_file_and_eval_set(wheel: Path) -> Non
     assert modules - names == set(), "pyproject's packages list leaves out a subpackage"
     pack = {"bot/packs/" + p.relative_to(REPO / "knowledge").as_posix()
             for p in (REPO / "knowledge").rglob("*") if p.suffix in (".yaml", ".yml", ".md")}
-    assert len(pack) > 80 and pack - names == set()
+    assert len(pack) > 45 and pack - names == set()  # the real pack, not an empty glob
     sets = {p.relative_to(REPO).as_posix() for p in (REPO / "bot" / "evalsets").glob("*.yaml")}
     assert sets and sets - names == set()
     assert not any(n.startswith(("knowledge/", "tests/")) for n in names)

@@ -19,9 +19,11 @@ from tests.poll_support import (
     BOB,
     CAROL,
     DAN,
+    HERE,
     OPTIONS,
     T0,
     make,
+    member,
 )
 
 # ---- results --------------------------------------------------------------------------------
@@ -29,12 +31,12 @@ from tests.poll_support import (
 
 def test_tally_percentages_and_ties(db):
     poll = make(db)
-    empty = poll_results.tally(db, poll.id)
+    empty = poll_results.tally(db, HERE, poll.id)
     assert empty.total_voters == 0 and empty.leaders == ()
     assert all(r.count == 0 and r.percent == 0.0 for r in empty.results)
     for user, choice in ((ALICE, "healing"), (BOB, "open"), (CAROL, "healing"), (DAN, "open")):
-        votes.vote(db, poll.id, user, [choice], now=T0)
-    result = poll_results.tally(db, poll.id)
+        votes.vote(db, member(user), poll.id, [choice], now=T0)
+    result = poll_results.tally(db, HERE, poll.id)
     assert result.total_voters == 4
     assert [(r.option.id, r.count, r.percent) for r in result.results] == [
         ("healing", 2, 50.0),
@@ -43,17 +45,17 @@ def test_tally_percentages_and_ties(db):
         ("open", 2, 50.0),
     ]
     assert result.leaders == ("healing", "open")  # a tie shows as a tie
-    votes.vote(db, poll.id, DAN, ["healing"], now=T0)
-    assert poll_results.tally(db, poll.id).leaders == ("healing",)
-    assert poll_results.tally(db, poll.id).results[0].percent == 75.0
+    votes.vote(db, member(DAN), poll.id, ["healing"], now=T0)
+    assert poll_results.tally(db, HERE, poll.id).leaders == ("healing",)
+    assert poll_results.tally(db, HERE, poll.id).results[0].percent == 75.0
 
 
 def test_multiple_choice_percentages_can_sum_over_100(db):
     poll = make(db, max_choices=2)
-    votes.vote(db, poll.id, ALICE, ["healing", "open"], now=T0)
-    votes.vote(db, poll.id, BOB, ["healing"], now=T0)
-    votes.vote(db, poll.id, CAROL, ["new-life", "open"], now=T0)
-    result = poll_results.tally(db, poll.id)
+    votes.vote(db, member(ALICE), poll.id, ["healing", "open"], now=T0)
+    votes.vote(db, member(BOB), poll.id, ["healing"], now=T0)
+    votes.vote(db, member(CAROL), poll.id, ["new-life", "open"], now=T0)
+    result = poll_results.tally(db, HERE, poll.id)
     assert result.total_voters == 3
     assert result.counts == {"healing": 2, "new-life": 1, "acceptance": 0, "open": 2}
     assert math.isclose(result.results[0].percent, 200 / 3)
@@ -62,34 +64,35 @@ def test_multiple_choice_percentages_can_sum_over_100(db):
 
 def test_tally_equals_tally_from_events(db):
     poll = make(db, max_choices=2)
-    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
-    votes.toggle(db, poll.id, ALICE, "open", now=T0)
-    votes.vote(db, poll.id, BOB, ["new-life", "acceptance"], now=T0)
-    votes.retract(db, poll.id, BOB, now=T0)
-    votes.vote(db, poll.id, BOB, ["acceptance"], now=T0)
-    votes.toggle(db, poll.id, CAROL, "open", now=T0)
-    assert poll_results.tally(db, poll.id).counts == poll_results.tally_from_events(db, poll.id)
-    assert poll_results.tally_from_events(db, poll.id) == {
+    votes.vote(db, member(ALICE), poll.id, ["healing"], now=T0)
+    votes.toggle(db, member(ALICE), poll.id, "open", now=T0)
+    votes.vote(db, member(BOB), poll.id, ["new-life", "acceptance"], now=T0)
+    votes.retract(db, member(BOB), poll.id, now=T0)
+    votes.vote(db, member(BOB), poll.id, ["acceptance"], now=T0)
+    votes.toggle(db, member(CAROL), poll.id, "open", now=T0)
+    assert (poll_results.tally(db, HERE, poll.id).counts
+            == poll_results.tally_from_events(db, HERE, poll.id))
+    assert poll_results.tally_from_events(db, HERE, poll.id) == {
         "healing": 1, "new-life": 0, "acceptance": 1, "open": 2,
     }  # fmt: skip
 
 
 def test_tally_from_events_notices_a_broken_log(db):
     poll = make(db)
-    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
+    votes.vote(db, member(ALICE), poll.id, ["healing"], now=T0)
     db.execute(
         "INSERT INTO vote_events (poll_id, user_id, at, old, new) VALUES (?, ?, 'x', ?, ?)",
         [poll.id, ALICE, '["open"]', '["healing"]'],
     )
     with pytest.raises(PollError, match="inconsistent"):
-        poll_results.tally_from_events(db, poll.id)
+        poll_results.tally_from_events(db, HERE, poll.id)
 
 
 def test_export_public_poll_lists_who_voted_what(db):
     poll = make(db, max_choices=2)
-    votes.vote(db, poll.id, ALICE, ["open", "healing"], now=T0)
-    votes.vote(db, poll.id, BOB, ["new-life"], now=T0 + timedelta(minutes=1))
-    rows = poll_results.export_ballots(db, poll.id)
+    votes.vote(db, member(ALICE), poll.id, ["open", "healing"], now=T0)
+    votes.vote(db, member(BOB), poll.id, ["new-life"], now=T0 + timedelta(minutes=1))
+    rows = poll_results.export_ballots(db, HERE, poll.id)
     first, second = "2026-03-01T12:00:00.000000+00:00", "2026-03-01T12:01:00.000000+00:00"
     assert rows == [
         {"user_id": ALICE, "option_id": "healing", "cast_at": first},
@@ -102,8 +105,8 @@ def test_export_anonymous_poll_has_counts_only(db):
     poll = make(db, anonymous=True)
     voters = (987654321012345678, 876543210987654321)
     for user in voters:
-        votes.vote(db, poll.id, user, ["acceptance"], now=T0)
-    rows = poll_results.export_ballots(db, poll.id)
+        votes.vote(db, member(user), poll.id, ["acceptance"], now=T0)
+    rows = poll_results.export_ballots(db, HERE, poll.id)
     assert rows == [
         {"option_id": o.id, "label": o.label, "count": 2 if o.id == "acceptance" else 0}
         for o in OPTIONS
@@ -115,21 +118,21 @@ def test_export_anonymous_poll_has_counts_only(db):
 
 def test_voters_of_a_public_poll_per_option_earliest_first(db):
     poll = make(db, max_choices=2)
-    votes.vote(db, poll.id, BOB, ["open"], now=T0 + timedelta(minutes=1))
-    votes.vote(db, poll.id, ALICE, ["open", "healing"], now=T0)
-    votes.vote(db, poll.id, CAROL, ["healing"], now=T0 + timedelta(minutes=2))
-    votes.retract(db, poll.id, CAROL, now=T0 + timedelta(minutes=3))
-    assert poll_results.voters(db, poll.id) == {
+    votes.vote(db, member(BOB), poll.id, ["open"], now=T0 + timedelta(minutes=1))
+    votes.vote(db, member(ALICE), poll.id, ["open", "healing"], now=T0)
+    votes.vote(db, member(CAROL), poll.id, ["healing"], now=T0 + timedelta(minutes=2))
+    votes.retract(db, member(CAROL), poll.id, now=T0 + timedelta(minutes=3))
+    assert poll_results.voters(db, HERE, poll.id) == {
         "healing": (ALICE,), "new-life": (), "acceptance": (), "open": (ALICE, BOB)}
 
 
 def test_voters_of_an_anonymous_poll_are_refused_even_to_moderators(db):
     poll = make(db, anonymous=True)
-    votes.vote(db, poll.id, ALICE, ["open"], now=T0)
+    votes.vote(db, member(ALICE), poll.id, ["open"], now=T0)
     with pytest.raises(NotAllowed, match=f"Poll #{poll.id} is anonymous"):
-        poll_results.voters(db, poll.id)
+        poll_results.voters(db, HERE, poll.id)
     with pytest.raises(PollNotFound):
-        poll_results.voters(db, poll.id + 1)
+        poll_results.voters(db, HERE, poll.id + 1)
 
 
 @pytest.mark.parametrize(

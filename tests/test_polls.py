@@ -15,17 +15,23 @@ from bot.errors import (
     PollError,
     PollNotFound,
 )
+from bot.moderators import OPERATOR
 from bot.polls import Option
 from bot.store import open_db
 from tests.poll_support import (
     ALICE,
     BOB,
     CREATOR,
+    GUILD,
+    HERE,
     ISO,
     MOD,
     OPTIONS,
+    OTHER_GUILD,
     T0,
     make,
+    member,
+    moderator,
     snapshot,
 )
 
@@ -34,14 +40,14 @@ from tests.poll_support import (
 
 def test_create_stores_everything_and_reads_back(db):
     deadline = T0 + timedelta(days=2)
-    poll = make(db, guild_id=1, channel_id=2, film="drive-my-car", kind="interpretations",
+    poll = make(db, channel_id=2, film="drive-my-car", kind="interpretations",
                 max_choices=2, anonymous=True, allow_change=False, deadline=deadline)  # fmt: skip
-    assert poll == polls.get_poll(db, poll.id)
+    assert poll == polls.get_poll(db, HERE, poll.id)
     assert [o.id for o in poll.options] == ["healing", "new-life", "acceptance", "open"]
     assert poll.option("open").label == "Deliberately open"
     assert (poll.creator_id, poll.guild_id, poll.channel_id, poll.message_id) == (
         CREATOR,
-        1,
+        GUILD,
         2,
         None,
     )
@@ -54,8 +60,9 @@ def test_create_stores_everything_and_reads_back(db):
 
 
 def test_create_defaults_for_console_use(db):
-    poll = make(db)
+    poll = polls.create_poll(db, OPERATOR, question="Why?", options=OPTIONS, now=T0)
     assert (poll.guild_id, poll.channel_id, poll.film, poll.kind) == (None, None, None, "custom")
+    assert poll.creator_id == OPERATOR.user_id
     assert (poll.max_choices, poll.anonymous, poll.allow_change, poll.deadline) == (
         1, False, True, None,
     )  # fmt: skip
@@ -107,9 +114,6 @@ NAIVE = datetime(2030, 1, 1)
         ({"kind": "survey"}, "kind"),
         ({"film": "Drive My Car"}, "film"),
         ({"kind": "interpretations"}, "film"),
-        ({"creator_id": "someone"}, "creator_id"),
-        ({"creator_id": True}, "creator_id"),
-        ({"guild_id": "guild"}, "guild_id"),
         ({"channel_id": 1.5}, "channel_id"),
         ({"anonymous": "yes"}, "anonymous"),
         ({"allow_change": 1}, "allow_change"),
@@ -132,13 +136,13 @@ def test_deadline_in_another_time_zone_is_stored_in_utc(db):
 def test_set_message(db):
     poll = make(db)
     polls.set_message(db, poll.id, 123456789012345678)
-    assert polls.get_poll(db, poll.id).message_id == 123456789012345678
+    assert polls.get_poll(db, HERE, poll.id).message_id == 123456789012345678
     with pytest.raises(InvalidInput, match="message_id"):
         polls.set_message(db, poll.id, "m")
     with pytest.raises(PollNotFound):
         polls.set_message(db, 999, 1)
     polls.set_message(db, poll.id, None)  # the message was deleted
-    assert polls.get_poll(db, poll.id).message_id is None
+    assert polls.get_poll(db, HERE, poll.id).message_id is None
 
 
 def test_options_from_interpretations_keeps_order_and_text():
@@ -152,61 +156,61 @@ def test_options_from_interpretations_keeps_order_and_text():
 
 def test_creator_closes_and_votes_are_refused(db):
     poll = make(db)
-    votes.vote(db, poll.id, ALICE, ["healing"], now=T0)
-    closed = polls.close(db, poll.id, CREATOR, is_moderator=False, now=T0 + timedelta(hours=2))
+    votes.vote(db, member(ALICE), poll.id, ["healing"], now=T0)
+    closed = polls.close(db, member(CREATOR), poll.id, now=T0 + timedelta(hours=2))
     assert (closed.status, closed.is_open, closed.closed_by) == ("closed", False, CREATOR)
     assert closed.closed_at == T0 + timedelta(hours=2)
     before = snapshot(db)
     with pytest.raises(PollClosed, match="is closed"):
-        votes.vote(db, poll.id, BOB, ["open"], now=T0)
+        votes.vote(db, member(BOB), poll.id, ["open"], now=T0)
     with pytest.raises(PollClosed):
-        votes.retract(db, poll.id, ALICE, now=T0)
+        votes.retract(db, member(ALICE), poll.id, now=T0)
     with pytest.raises(PollClosed, match="already closed"):
-        polls.close(db, poll.id, MOD, is_moderator=True, now=T0)
+        polls.close(db, moderator(MOD), poll.id, now=T0)
     assert snapshot(db) == before
-    assert votes.ballot(db, poll.id, ALICE) == ("healing",)  # results survive closing
+    assert votes.ballot(db, member(ALICE), poll.id) == ("healing",)  # results survive closing
 
 
 def test_moderator_closes_someone_elses_poll(db):
     poll = make(db)
-    assert polls.close(db, poll.id, MOD, is_moderator=True, now=T0).closed_by == MOD
+    assert polls.close(db, moderator(MOD), poll.id, now=T0).closed_by == MOD
 
 
 def test_others_cannot_close_and_nothing_changes(db):
     poll = make(db)
     before = snapshot(db)
     with pytest.raises(NotAllowed, match="moderator or the poll's creator"):
-        polls.close(db, poll.id, ALICE, is_moderator=False, now=T0)
+        polls.close(db, member(ALICE), poll.id, now=T0)
     assert snapshot(db) == before
-    assert polls.get_poll(db, poll.id).is_open
+    assert polls.get_poll(db, HERE, poll.id).is_open
 
 
 def test_reopen_is_for_moderators_only(db):
     poll = make(db, deadline=T0 + timedelta(hours=1))
-    polls.close(db, poll.id, CREATOR, is_moderator=False, now=T0)
+    polls.close(db, member(CREATOR), poll.id, now=T0)
     before = snapshot(db)
     with pytest.raises(NotAllowed, match="Only moderators"):
-        polls.reopen(db, poll.id, CREATOR, is_moderator=False, now=T0)
+        polls.reopen(db, member(CREATOR), poll.id, now=T0)
     with pytest.raises(InvalidInput, match="in the future"):
-        polls.reopen(db, poll.id, MOD, is_moderator=True, deadline=T0, now=T0)
+        polls.reopen(db, moderator(MOD), poll.id, deadline=T0, now=T0)
     assert snapshot(db) == before
-    reopened = polls.reopen(db, poll.id, MOD, is_moderator=True, now=T0 + timedelta(minutes=5))
+    reopened = polls.reopen(db, moderator(MOD), poll.id, now=T0 + timedelta(minutes=5))
     assert reopened.is_open and reopened.closed_at is None and reopened.closed_by is None
     assert reopened.deadline == T0 + timedelta(hours=1)  # still ahead, so it is kept
-    votes.vote(db, poll.id, ALICE, ["open"], now=T0 + timedelta(minutes=6))
+    votes.vote(db, member(ALICE), poll.id, ["open"], now=T0 + timedelta(minutes=6))
     with pytest.raises(PollError, match="already open"):
-        polls.reopen(db, poll.id, MOD, is_moderator=True, now=T0)
+        polls.reopen(db, moderator(MOD), poll.id, now=T0)
 
 
 def test_reopen_after_deadline_drops_or_replaces_it(db):
     poll = make(db, deadline=T0 + timedelta(hours=1))
     later = T0 + timedelta(hours=2)
     assert polls.close_expired(db, now=later) == [poll.id]
-    assert polls.reopen(db, poll.id, MOD, is_moderator=True, now=later).deadline is None
-    votes.vote(db, poll.id, ALICE, ["open"], now=later)
-    polls.close(db, poll.id, MOD, is_moderator=True, now=later)
+    assert polls.reopen(db, moderator(MOD), poll.id, now=later).deadline is None
+    votes.vote(db, member(ALICE), poll.id, ["open"], now=later)
+    polls.close(db, moderator(MOD), poll.id, now=later)
     new_deadline = later + timedelta(days=1)
-    reopened = polls.reopen(db, poll.id, MOD, is_moderator=True, deadline=new_deadline, now=later)
+    reopened = polls.reopen(db, moderator(MOD), poll.id, deadline=new_deadline, now=later)
     assert reopened.deadline == new_deadline
 
 
@@ -216,20 +220,21 @@ def test_close_expired_after_a_restart(path):
     later = make(db, deadline=T0 + timedelta(hours=3))
     endless = make(db)
     manual = make(db, deadline=T0 + timedelta(hours=1))
-    polls.close(db, manual.id, CREATOR, is_moderator=False, now=T0)
-    votes.vote(db, due.id, ALICE, ["healing"], now=T0)
+    polls.close(db, member(CREATOR), manual.id, now=T0)
+    votes.vote(db, member(ALICE), due.id, ["healing"], now=T0)
     db.close()  # the bot goes down; the deadline passes meanwhile
 
     db = open_db(path)
     try:
         assert polls.close_expired(db, now=T0 + timedelta(hours=2)) == [due.id]
-        closed = polls.get_poll(db, due.id)
+        closed = polls.get_poll(db, HERE, due.id)
         assert closed.status == "closed" and closed.closed_by is None
         assert closed.closed_at == closed.deadline  # closed when votes stopped counting
-        assert polls.get_poll(db, later.id).is_open and polls.get_poll(db, endless.id).is_open
-        assert polls.get_poll(db, manual.id).closed_by == CREATOR  # untouched
+        assert polls.get_poll(db, HERE, later.id).is_open
+        assert polls.get_poll(db, HERE, endless.id).is_open
+        assert polls.get_poll(db, HERE, manual.id).closed_by == CREATOR  # untouched
         assert polls.close_expired(db, now=T0 + timedelta(hours=2)) == []
-        assert poll_results.tally(db, due.id).counts["healing"] == 1
+        assert poll_results.tally(db, HERE, due.id).counts["healing"] == 1
         assert polls.close_expired(db, now=T0 + timedelta(hours=3)) == [later.id]
     finally:
         db.close()
@@ -237,16 +242,41 @@ def test_close_expired_after_a_restart(path):
 # ---- listing --------------------------------------------------------------------------------
 
 
-def test_list_and_latest(db):
-    a = make(db, guild_id=1, film="drive-my-car", kind="interpretations")
-    b = make(db, guild_id=2, film="drive-my-car", kind="interpretations")
-    c = make(db, guild_id=1)
-    polls.close(db, c.id, CREATOR, is_moderator=False, now=T0)
-    assert [p.id for p in polls.list_polls(db)] == [b.id, a.id]
-    assert [p.id for p in polls.list_polls(db, guild_id=1)] == [a.id]
-    assert [p.id for p in polls.list_polls(db, guild_id=1, status=None)] == [c.id, a.id]
-    assert [p.id for p in polls.list_polls(db, status="closed")] == [c.id]
-    assert polls.latest_poll(db, film="drive-my-car").id == b.id
-    assert polls.latest_poll(db, film="drive-my-car", guild_id=1).id == a.id
-    assert polls.latest_poll(db, film="drive-my-car", guild_id=3) is None
-    assert polls.latest_poll(db, film="other") is None
+def test_list_and_latest_show_each_server_its_own_polls(db):
+    a = make(db, guild_id=GUILD, film="drive-my-car", kind="interpretations")
+    b = make(db, guild_id=OTHER_GUILD, film="drive-my-car", kind="interpretations")
+    c = make(db, guild_id=GUILD)
+    polls.close(db, member(CREATOR), c.id, now=T0)
+    there, elsewhere = member(ALICE), member(ALICE, 3)
+    assert [p.id for p in polls.list_polls(db, OPERATOR)] == [b.id, a.id]
+    assert [p.id for p in polls.list_polls(db, there)] == [a.id]
+    assert [p.id for p in polls.list_polls(db, there, status=None)] == [c.id, a.id]
+    assert [p.id for p in polls.list_polls(db, member(ALICE, OTHER_GUILD))] == [b.id]
+    assert [p.id for p in polls.list_polls(db, OPERATOR, status="closed")] == [c.id]
+    assert polls.list_polls(db, elsewhere, status=None) == []
+    assert polls.latest_poll(db, OPERATOR, film="drive-my-car").id == b.id
+    assert polls.latest_poll(db, there, film="drive-my-car").id == a.id
+    assert polls.latest_poll(db, elsewhere, film="drive-my-car") is None
+    assert polls.latest_poll(db, there, film="other") is None
+
+
+def test_another_servers_poll_reads_exactly_like_a_missing_one(db):
+    poll = make(db, guild_id=OTHER_GUILD)
+    with pytest.raises(PollNotFound) as theirs:
+        polls.get_poll(db, HERE, poll.id)
+    with pytest.raises(PollNotFound) as missing:
+        polls.get_poll(db, HERE, poll.id + 1)
+    assert str(theirs.value) == str(missing.value).replace(f"#{poll.id + 1}", f"#{poll.id}")
+    with pytest.raises(NotAllowed, match="direct message"):
+        polls.get_poll(db, member(ALICE, None), poll.id)
+
+
+def test_custom_polls_are_for_moderators_and_ending_polls_for_everyone(app):
+    before = snapshot(app.db)
+    with pytest.raises(NotAllowed, match="Only moderators can create polls"):
+        polls.create_poll(app.db, member(ALICE), question="Why?", options=OPTIONS)
+    with pytest.raises(NotAllowed, match="direct message"):
+        polls.create_ending_poll(app.db, member(ALICE, None), film="drive-my-car")
+    assert snapshot(app.db) == before
+    poll = polls.create_ending_poll(app.db, member(ALICE), film="drive-my-car")
+    assert (poll.creator_id, poll.guild_id, poll.kind) == (ALICE, GUILD, "interpretations")

@@ -15,6 +15,11 @@ from pathlib import Path
 from bot import poll_results, polls, votes
 from bot.polls import Option
 from bot.store import open_db
+from tests.poll_support import (
+    HERE,
+    member,
+    moderator,
+)
 
 USERS = range(1, 501)
 THREADS = 16
@@ -38,20 +43,19 @@ def worker(path: Path, poll_id: int, index: int, barrier: threading.Barrier, out
         for user in plan:
             current, seen[user] = expected.get(user, ()), seen[user] + 1
             if user in RACED:  # other threads race on these: only count what happened
-                result = votes.vote(db, poll_id, user, [rng.choice(IDS)])
+                result = votes.vote(db, member(user), poll_id, [rng.choice(IDS)])
             elif seen[user] <= 2 or rng.random() < 0.5:  # cast, change, then maybe change again
-                result = votes.vote(
-                    db, poll_id, user, [rng.choice([i for i in IDS if (i,) != current])]
-                )
+                other = rng.choice([i for i in IDS if (i,) != current])
+                result = votes.vote(db, member(user), poll_id, [other])
             else:
-                result = votes.vote(db, poll_id, user, list(current))  # identical: no event
+                result = votes.vote(db, member(user), poll_id, list(current))  # identical: no event
                 assert result.old == result.new == current
             expected[user] = result.new
             changes += result.old != result.new
             calls += 1
         for user in mine:
             if user not in RACED and user % 10 == 0:
-                result = votes.retract(db, poll_id, user)
+                result = votes.retract(db, member(user), poll_id)
                 expected[user] = result.new
                 changes += result.old != result.new
                 calls += 1
@@ -65,8 +69,8 @@ def worker(path: Path, poll_id: int, index: int, barrier: threading.Barrier, out
 def test_500_concurrent_voters_keep_tally_log_and_ballots_consistent(tmp_path: Path):
     path = tmp_path / "bot.db"
     db = open_db(path)
-    poll = polls.create_poll(db, question="How do you read the ending?", options=OPTIONS,
-                             creator_id=1)  # fmt: skip
+    poll = polls.create_poll(db, moderator(1), question="How do you read the ending?",
+                             options=OPTIONS)
     barrier = threading.Barrier(THREADS)
     out: dict[int, object] = {}
     threads = [
@@ -91,7 +95,7 @@ def test_500_concurrent_voters_keep_tally_log_and_ballots_consistent(tmp_path: P
     assert max(per_user.values()) == 1
     assert set(ballots) <= set(USERS)
     for user, choices in expected.items():  # users only one thread touched: exact ballot
-        assert votes.ballot(db, poll.id, user) == choices
+        assert votes.ballot(db, member(user), poll.id) == choices
     assert set(RACED) <= set(ballots)  # raced users always end with one ballot
 
     event_count = db.execute("SELECT count(*) FROM vote_events").fetchone()[0]
@@ -103,8 +107,8 @@ def test_500_concurrent_voters_keep_tally_log_and_ballots_consistent(tmp_path: P
     }  # fmt: skip
     assert changed_users == set(USERS)  # everyone voted and then changed at least once
 
-    result = poll_results.tally(db, poll.id)
-    assert result.counts == poll_results.tally_from_events(db, poll.id)
+    result = poll_results.tally(db, HERE, poll.id)
+    assert result.counts == poll_results.tally_from_events(db, HERE, poll.id)
     assert result.total_voters == len(ballots)
     assert sum(result.counts.values()) == len(ballots)  # single choice
     db.close()

@@ -35,7 +35,7 @@ from bot.store import open_db
 from tests.conftest import REPO
 from tests.curation_support import dog_data
 
-MOD = Actor(user_id=42, is_moderator=True)
+MOD = Actor(user_id=42, guild_id=111, is_moderator=True)
 
 HOLDER = """
 import sqlite3, sys
@@ -74,9 +74,9 @@ WRITES = {
     "edit entry": lambda app: edit_entry(app, MOD, "no-kiss", {"title": "Kiss?"}),
     "remove entry": lambda app: remove_entry(app, MOD, "community-view"),
     "reload": lambda app: reload_knowledge(app, MOD),
-    "suggest": lambda app: suggestions.suggest(app, 5, 1, 2, "A title", "Some text"),
-    "poll": lambda app: polls.create_ending_poll(app.db, film="drive-my-car", creator_id=1),
-    "spoilers": lambda app: set_shows_spoilers(app.db, 1, True),
+    "suggest": lambda app: suggestions.suggest(app, MOD, 2, "A title", "Some text"),
+    "poll": lambda app: polls.create_ending_poll(app.db, MOD, film="drive-my-car"),
+    "spoilers": lambda app: set_shows_spoilers(app.db, MOD, True),
 }
 
 
@@ -89,15 +89,16 @@ def test_every_write_path_is_busy_not_a_traceback(locked: App, name: str) -> Non
 
 
 def test_a_vote_is_busy_and_is_kept_once_the_lock_goes(app: App, quick_busy: None) -> None:
-    poll = polls.create_ending_poll(app.db, film="drive-my-car", creator_id=1)
+    poll = polls.create_ending_poll(app.db, MOD, film="drive-my-car")
+    voter = Actor(user_id=9, guild_id=MOD.guild_id)
     app.db.execute(f"PRAGMA busy_timeout={store.BUSY_TIMEOUT_MS}")
     other = sqlite3.connect(app.settings.db_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     with pytest.raises(Busy):
-        votes.vote(app.db, poll.id, 9, [poll.options[0].id])
+        votes.vote(app.db, voter, poll.id, [poll.options[0].id])
     other.execute("ROLLBACK")
-    votes.vote(app.db, poll.id, 9, [poll.options[0].id])
-    assert votes.ballot(app.db, poll.id, 9) == (poll.options[0].id,)
+    votes.vote(app.db, voter, poll.id, [poll.options[0].id])
+    assert votes.ballot(app.db, voter, poll.id) == (poll.options[0].id,)
 
 
 def test_cli_prints_one_line_when_busy(settings: Settings, quick_busy: None) -> None:

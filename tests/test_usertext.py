@@ -32,7 +32,7 @@ from bot.moderators import Actor
 from bot.usertext import REPLACEMENT, clean, clean_data
 from tests.conftest import REPO
 
-MOD = Actor(user_id=42, is_moderator=True)
+MOD = Actor(user_id=42, guild_id=111, is_moderator=True)
 LONE = ["\ud800", "\udfff", "\udced\udca0\udc80", "a\ud83d", "\ude00b", "\udcff" * 50]
 BAD_BYTES = [b"\xed\xa0\x80", b"\xff\xfe", b"\xc3", b"caf\xe9", b"\x80" * 20]
 # Hypothesis leaves surrogates out of st.text() unless asked: ask.
@@ -80,9 +80,9 @@ def test_core_entry_points_take_any_text(app: App, text: str) -> None:
     search_entries(app, text)
     app.index.ids(text)
     app.index.search(clean(text))  # the search engine gets cleaned text from ask()
-    for call in (lambda: get_entry(app, text), lambda: audit_log(app, text, 5),
-                 lambda: suggestions.suggest(app, 5, 1, 2, text, text),
-                 lambda: polls.create_poll(app.db, question=text, creator_id=1,
+    for call in (lambda: get_entry(app, text), lambda: audit_log(app, MOD, text, 5),
+                 lambda: suggestions.suggest(app, MOD, 2, text, text),
+                 lambda: polls.create_poll(app.db, MOD, question=text,
                                            options=[polls.Option("a", text),
                                                     polls.Option("b", text + "!")])):
         try:
@@ -109,10 +109,10 @@ def test_curation_stores_clean_text(app: App, bad: str) -> None:
 
 @pytest.mark.parametrize("bad", LONE)
 def test_polls_and_suggestions_store_clean_text(app: App, bad: str) -> None:
-    poll = polls.create_poll(app.db, question=f"What {bad}?", creator_id=1,
+    poll = polls.create_poll(app.db, MOD, question=f"What {bad}?",
                              options=[polls.Option("a", f"yes {bad}"), polls.Option("b", "no")])
-    assert polls.get_poll(app.db, poll.id).question == f"What {clean(bad)}?"
-    made = suggestions.suggest(app, 5, 1, 2, f"Title {bad}", f"text {bad}")
+    assert polls.get_poll(app.db, MOD, poll.id).question == f"What {clean(bad)}?"
+    made = suggestions.suggest(app, MOD, 2, f"Title {bad}", f"text {bad}")
     assert encodable(made.title + made.text)
 
 

@@ -41,6 +41,7 @@ from bot import __version__
 from bot.answers import ask as ask_question
 from bot.app import App
 from bot.bundled import default_eval_set
+from bot.cli.dashboard import dashboard
 from bot.cli.db import db
 from bot.cli.group import BotGroup
 from bot.cli.kb import kb
@@ -58,6 +59,7 @@ from bot.cli.types import FRACTION
 from bot.config import Settings
 from bot.errors import BotError
 from bot.evaluate import evaluate, format_report
+from bot.moderators import OPERATOR
 from bot.text import render_answer
 
 
@@ -87,7 +89,7 @@ def ask(app: App, question: tuple[str, ...], as_json: bool, batch: Any, spoilers
         for line in batch:
             click.echo(json.dumps(_batch_answer(app, line.rstrip("\r\n")), ensure_ascii=False))
         return
-    answer = ask_question(app, " ".join(question), source="cli")
+    answer = ask_question(app, " ".join(question), source="cli", asker=OPERATOR)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -98,7 +100,8 @@ def _batch_answer(app: App, line: str) -> dict[str, Any]:
     """One input line's JSON: a blank line is answered (not logged), and an error is kept in
     its line, so output line N is always input line N."""
     try:
-        return ask_question(app, line, source="cli:batch", log=bool(line.strip())).to_dict()
+        return ask_question(app, line, source="cli:batch", log=bool(line.strip()),
+                            asker=OPERATOR).to_dict()
     except BotError as exc:
         return {"question": line, "answered": False, "error": str(exc)}
 
@@ -158,4 +161,5 @@ def run(settings: Settings, sync: bool) -> None:
 cli.add_command(kb)
 cli.add_command(poll)
 cli.add_command(config)
+cli.add_command(dashboard)
 cli.add_command(db)

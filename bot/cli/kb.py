@@ -1,7 +1,7 @@
 """`kb` commands: check, and the moderator's tools (export, import, reload, audit...).
 
 The person running the CLI owns the bot, so curation commands act as a moderator with
-user id 0 (``curation.CLI_ACTOR``).
+user id 0 who sees every server's data (``moderators.OPERATOR``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.curation import get_entry, list_entries, unanswered_questions
 from bot.errors import KnowledgeError
 from bot.exchange import export_entries, import_entries, reload_knowledge
 from bot.knowledge_check import check_path
-from bot.moderators import CLI_ACTOR
+from bot.moderators import OPERATOR
 
 MAX_DAYS = 36_500  # a hundred years: the question log never goes further back
 MAX_LIMIT = 1_000
@@ -69,7 +69,8 @@ def export_command(app: App, directory: Path, everything: bool, force: bool) -> 
     exported it: left alone, exit code 1). Export into the knowledge folder, review the
     diff and commit; delete the files listed as "to delete" (entries moderators removed).
     """
-    result = export_entries(app, directory, only_moderator=not everything, force=force)
+    result = export_entries(app, OPERATOR, directory, only_moderator=not everything,
+                            force=force)
     for file in result.files:
         click.echo(f"{file.status} {file.path}" + (f": {file.note}" if file.note else ""))
     for path in result.to_delete:
@@ -89,7 +90,7 @@ def import_command(app: App, directory: Path) -> None:
     Files are validated like the knowledge loader does; on any problem nothing is
     imported and every problem is listed as path:line: message.
     """
-    for line in import_entries(app, CLI_ACTOR, directory):
+    for line in import_entries(app, OPERATOR, directory):
         click.echo(line)
 
 
@@ -101,7 +102,7 @@ def import_command(app: App, directory: Path) -> None:
 @pass_app
 def unanswered(app: App, days: int, limit: int) -> None:
     """The questions the bot abstained on most often: what the knowledge base lacks."""
-    click.echo(format_unanswered(unanswered_questions(app, days=days, limit=limit)))
+    click.echo(format_unanswered(unanswered_questions(app, OPERATOR, days=days, limit=limit)))
 
 
 @kb.command("list")
@@ -138,7 +139,7 @@ def show(app: App, entry_id: str) -> None:
 @pass_app
 def audit(app: App, entry_id: str | None, limit: int) -> None:
     """Who changed what, newest first (for one entry when ENTRY_ID is given)."""
-    click.echo(format_audit(audit_log(app, entry_id, limit)))
+    click.echo(format_audit(audit_log(app, OPERATOR, entry_id, limit)))
 
 
 @kb.command()
@@ -146,7 +147,7 @@ def audit(app: App, entry_id: str | None, limit: int) -> None:
 def reload(app: App) -> None:
     """Re-read the knowledge files now; list every problem (exit 1) and keep the old index."""
     try:
-        click.echo(reload_knowledge(app))
+        click.echo(reload_knowledge(app, OPERATOR))
     except KnowledgeError as exc:
         raise click.ClickException(knowledge_report(exc.problems, app.settings.knowledge_path)
                                    ) from None

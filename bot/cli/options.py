@@ -21,7 +21,7 @@ from click.core import ParameterSource
 from bot.app import App, open_app
 from bot.bundled import knowledge_path as bundled_knowledge
 from bot.cli.group import knowledge_report
-from bot.cli.types import LOG_LEVEL, ROLE_IDS, SERVER_ID, SERVER_IDS, SHARDS
+from bot.cli.types import LOG_DAYS, LOG_LEVEL, ROLE_IDS, SERVER_ID, SERVER_IDS, SHARDS
 from bot.config import Settings, default_db_path, read_dotenv
 from bot.errors import KnowledgeError
 from bot.usertext import clean_data
@@ -116,6 +116,15 @@ knowledge_option = setting(
     "--knowledge", "knowledge_path", envvar="BOT_KNOWLEDGE",
     type=click.Path(file_okay=False, path_type=Path), default=bundled_knowledge,
     show_default="the bundled knowledge base", help="Knowledge folder (one folder per film).")
+secret_option = setting(
+    "--secret-file", "secret_path", envvar="BOT_SECRET_FILE",
+    type=click.Path(dir_okay=False, path_type=Path), show_default="voter.key next to the database",
+    help="The voter key file that keeps anonymous ballots anonymous (made on first run, "
+    "mode 0600; keep it out of shared copies of the database, and back it up with it).")
+log_days_option = setting(
+    "--log-days", "log_days", envvar="BOT_LOG_DAYS", type=LOG_DAYS, default=90,
+    show_default=True, help="Days the question log is kept (what was asked and where, "
+    "never who); older questions are deleted at start-up and daily.")
 token_option = setting(
     "--token", "token", envvar="DISCORD_TOKEN",
     help="Discord bot token (prefer the environment or .env: flags show up in ps).")
@@ -145,7 +154,7 @@ gateway_option = setting(
     "--gateway-url", "gateway_url", envvar="DISCORD_GATEWAY_URL", metavar="URL",
     show_default="Discord's", help="Discord gateway URL.")
 
-APP_OPTIONS = (db_option, knowledge_option)
+APP_OPTIONS = (db_option, knowledge_option, secret_option, log_days_option)
 """What every command that opens the App takes (add new App settings here)."""
 
 DISCORD_OPTIONS = (token_option, mod_roles_option, kb_guilds_option, dev_guild_option,

@@ -9,7 +9,14 @@ from typing import Any
 
 import click
 
-from bot.config import LOG_LEVELS, parse_fraction, parse_id, parse_ids, parse_shards
+from bot.config import (
+    LOG_LEVELS,
+    parse_fraction,
+    parse_id,
+    parse_ids,
+    parse_log_days,
+    parse_shards,
+)
 from bot.errors import InvalidInput
 
 
@@ -54,4 +61,5 @@ SERVER_IDS = Parsed("SERVER_IDS", functools.partial(parse_ids, what="server"))
 SERVER_ID = Parsed("SERVER_ID", functools.partial(parse_id, what="server"))
 SHARDS = Parsed("auto|N", parse_shards)
 FRACTION = Parsed("0-1", parse_fraction)
+LOG_DAYS = Parsed("DAYS", parse_log_days)
 LOG_LEVEL = click.Choice(LOG_LEVELS, case_sensitive=False)

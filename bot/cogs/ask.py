@@ -6,16 +6,18 @@ import re
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.answers import ask
 from bot.cogs.client import BotClient
 from bot.cogs.embeds import answer_embed, clip
-from bot.cogs.members import member_is_moderator
+from bot.cogs.members import actor_of, author_of
 from bot.cogs.respond import NO_PINGS, reply
 from bot.cogs.views import FeedbackButton, RelatedButton, answer_view
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput
 from bot.guilds import set_shows_spoilers, shows_spoilers
+from bot.moderators import Actor
+from bot.retention import purge_question_log
 
 RATE, PER = 4, 30.0  # questions per user per 30 seconds
 QUESTION_MAX = 1000
@@ -36,24 +38,32 @@ class Ask(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(FeedbackButton, RelatedButton)
         self.bot.tree.add_command(self.answer_menu)
+        self.purge_log.start()
 
     async def cog_unload(self) -> None:
+        self.purge_log.cancel()
         self.bot.tree.remove_command(self.answer_menu.name, type=self.answer_menu.type)
 
-    def show_spoilers(self, channel: object, guild_id: int | None, choice: bool | None) -> bool:
-        """The asker's choice, else the server's setting, else plain text in channels named
+    @tasks.loop(hours=24)
+    async def purge_log(self) -> None:
+        """Forget questions asked more than BOT_LOG_DAYS ago: at start-up, then daily."""
+        purge_question_log(self.bot.app.db, self.bot.app.settings.log_days)
+
+    def show_spoilers(self, channel: object, asker: Actor, choice: bool | None) -> bool:
+        """The asker's choice, else their server's setting, else plain text in channels named
         like 'spoilers', else hidden behind spoiler bars."""
         if choice is not None:
             return choice
-        server = shows_spoilers(self.bot.app.db, guild_id)
+        server = shows_spoilers(self.bot.app.db, asker)
         if server is not None:
             return server
         return "spoiler" in (getattr(channel, "name", "") or "").lower()
 
-    def _answer(self, question: str, source: str, channel: object, guild_id: int | None,
+    def _answer(self, question: str, source: str, channel: object, asker: Actor,
                 spoilers: bool | None) -> dict:
-        answer = ask(self.bot.app, question, source=source)
-        show = self.show_spoilers(channel, guild_id, spoilers)
+        """The reply; a community entry carries the standings of the asker's server only."""
+        answer = ask(self.bot.app, question, source=source, asker=asker)
+        show = self.show_spoilers(channel, asker, spoilers)
         embed = answer_embed(answer, show_spoilers=show)
         embed.set_author(name=clip("Q: " + " ".join(question.split()), 256))
         kwargs: dict = {"embed": embed}
@@ -71,7 +81,7 @@ class Ask(commands.Cog):
                           spoilers: bool | None = None) -> None:
         source = f"discord:{interaction.guild_id or 'dm'}/{interaction.channel_id}"
         await reply(interaction, **self._answer(question, source, interaction.channel,
-                                                interaction.guild_id, spoilers))
+                                                actor_of(interaction), spoilers))
 
     async def answer_message(self, interaction: discord.Interaction,
                              message: discord.Message) -> None:
@@ -80,7 +90,7 @@ class Ask(commands.Cog):
         if not question:
             raise InvalidInput("That message has no text I could answer.")
         source = f"discord:{interaction.guild_id or 'dm'}/{interaction.channel_id}"
-        kwargs = self._answer(question, source, interaction.channel, interaction.guild_id, None)
+        kwargs = self._answer(question, source, interaction.channel, actor_of(interaction), None)
         kwargs["embed"].set_author(name=clip("Q: " + question, 256), url=message.jump_url)
         await reply(interaction, **kwargs)
 
@@ -94,7 +104,7 @@ class Ask(commands.Cog):
         """
         if len(current.strip()) < 3:
             return []
-        show = self.show_spoilers(interaction.channel, interaction.guild_id, None)
+        show = self.show_spoilers(interaction.channel, actor_of(interaction), None)
         hits = self.bot.app.index.search(current[:QUESTION_MAX], limit=10)
         return [app_commands.Choice(name=clip(h.title, 100), value=clip(h.title, 100))
                 for h in hits if show or not h.spoiler][:AUTOCOMPLETE_MAX]
@@ -105,9 +115,7 @@ class Ask(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def spoilers_command(self, interaction: discord.Interaction, shown: bool) -> None:
-        if not member_is_moderator(interaction):
-            raise NotAllowed("Only moderators can change how this server shows spoilers.")
-        set_shows_spoilers(self.bot.app.db, interaction.guild_id, shown)  # type: ignore[arg-type]
+        set_shows_spoilers(self.bot.app.db, actor_of(interaction), shown)
         await reply(interaction, "Last-act answers are now shown plainly in this server."
                     if shown else "Last-act answers are hidden behind spoiler bars again.",
                     ephemeral=True)
@@ -130,8 +138,7 @@ class Ask(commands.Cog):
                                 allowed_mentions=NO_PINGS)
             return
         source = f"discord:{message.guild.id if message.guild else 'dm'}/{message.channel.id}"
-        guild_id = message.guild.id if message.guild else None
-        kwargs = self._answer(question, source, message.channel, guild_id, None)
+        kwargs = self._answer(question, source, message.channel, author_of(message), None)
         await message.reply(mention_author=False, allowed_mentions=NO_PINGS, **kwargs)
 
 

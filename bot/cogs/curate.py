@@ -7,8 +7,10 @@ a non-moderator.
 Permissions, twice: the ``/kb`` group carries ``default_permissions(manage_guild=True)``
 (hidden from members without Manage Server unless a server admin changes that under
 Integrations) and each moderator command still asks the core, which also accepts the
-configured moderator roles. Discord applies default permissions to a whole group, so
-suggesting is its own top-level command, ``/suggest``, visible to everyone.
+configured moderator roles and applies BOT_KB_GUILDS. Commands that open a form ask the
+core's check first (``check_curator``), so nobody types an entry they can't save.
+Discord applies default permissions to a whole group, so suggesting is its own top-level
+command, ``/suggest``, visible to everyone.
 ``/kb show``, ``list`` and ``search`` only read what ``/ask`` answers anyway, so they
 need no moderator check beyond the group's visibility.
 
@@ -52,11 +54,18 @@ from bot.cogs.modals import (
     film_line,
 )
 from bot.cogs.respond import reply
-from bot.curation import get_entry, list_entries, search_entries, unanswered_questions
-from bot.errors import KnowledgeError
+from bot.curation import (
+    check_curator,
+    get_entry,
+    list_entries,
+    search_entries,
+    unanswered_questions,
+)
+from bot.errors import BotError, KnowledgeError
 from bot.exchange import export_files, export_zip, reload_knowledge, removed_entry_paths
 from bot.forms import form_defaults
-from bot.moderators import require_moderator
+from bot.moderators import Actor
+from bot.suggestions import check_suggestions_here
 
 Choices = list[app_commands.Choice[str]]
 EntryId = app_commands.Range[str, 1, 64]
@@ -86,19 +95,21 @@ class Curate(commands.GroupCog, group_name="kb",
     async def add(self, interaction: discord.Interaction, spoiler: bool = False,
                   entry_id: EntryId | None = None,
                   question: app_commands.Range[str, 1, 1000] | None = None) -> None:
-        require_moderator(actor_of(interaction), "add entries")
-        question = self._full_question(question) if question else None
+        actor = actor_of(interaction)
+        check_curator(self.bot.app, actor, "add entries")
+        question = self._full_question(actor, question) if question else None
         defaults = {"title": question[:1].upper() + question[1:], "questions": question} \
             if question else {}
         target = EntryTarget("add", entry_id=entry_id, spoiler=spoiler, question=question)
         await interaction.response.send_modal(
             EntryModal(interaction.user.id, target, defaults))
 
-    def _full_question(self, text: str) -> str:
+    def _full_question(self, actor: Actor, text: str) -> str:
         """An autocomplete value is clipped to 100 characters: find the logged question."""
         if len(text) < CHOICE_MAX:
             return text
-        return next((q.text for q in unanswered_questions(self.bot.app, QUESTION_DAYS, 100)
+        return next((q.text for q in unanswered_questions(self.bot.app, actor, QUESTION_DAYS,
+                                                          100)
                      if q.text.startswith(text.lower())), text)
 
     @app_commands.command(name="edit", description="Change an entry (opens the form, filled in)")
@@ -107,7 +118,7 @@ class Curate(commands.GroupCog, group_name="kb",
                            spoiler="Change the spoiler flag (default: keep it)")
     async def edit(self, interaction: discord.Interaction, entry_id: EntryId,
                    spoiler: bool | None = None) -> None:
-        require_moderator(actor_of(interaction), "edit entries")
+        check_curator(self.bot.app, actor_of(interaction), "edit entries")
         entry = get_entry(self.bot.app, entry_id)
         # None leaves the flag out of the data, so the core keeps the entry's current one
         target = EntryTarget("edit", entry_id=entry.id, spoiler=spoiler)
@@ -118,7 +129,7 @@ class Curate(commands.GroupCog, group_name="kb",
     @app_commands.rename(entry_id="id")
     @app_commands.describe(entry_id="The entry to remove")
     async def remove(self, interaction: discord.Interaction, entry_id: EntryId) -> None:
-        require_moderator(actor_of(interaction), "remove entries")
+        check_curator(self.bot.app, actor_of(interaction), "remove entries")
         entry = get_entry(self.bot.app, entry_id)
         await reply(interaction, f"Remove `{entry.id}` ({entry.title})? The bot stops "
                     "answering with it at once. Only you can confirm.", ephemeral=True,
@@ -166,8 +177,7 @@ class Curate(commands.GroupCog, group_name="kb",
 
     @app_commands.command(name="queue", description="Suggestions waiting for review")
     async def queue(self, interaction: discord.Interaction) -> None:
-        require_moderator(actor_of(interaction), "review suggestions")
-        pending = suggestions.queue(self.bot.app)
+        pending = suggestions.queue(self.bot.app, actor_of(interaction))
         shown = pending[:QUEUE_SHOWN]
         kwargs: dict = {"embed": queue_embed(shown, len(pending) - len(shown))}
         view = queue_view(shown)
@@ -179,8 +189,7 @@ class Curate(commands.GroupCog, group_name="kb",
     @app_commands.describe(days="Look back this many days (default 30)")
     async def unanswered(self, interaction: discord.Interaction,
                          days: app_commands.Range[int, 1, 3650] = 30) -> None:
-        require_moderator(actor_of(interaction), "see unanswered questions")
-        items = unanswered_questions(self.bot.app, days=days)
+        items = unanswered_questions(self.bot.app, actor_of(interaction), days=days)
         kwargs: dict = {"embed": unanswered_embed(items, days)}
         if items:
             kwargs["view"] = UnansweredButtons(interaction.user.id, items)
@@ -191,8 +200,8 @@ class Curate(commands.GroupCog, group_name="kb",
     @app_commands.describe(entry_id="Only this entry (default: all)")
     async def audit(self, interaction: discord.Interaction,
                     entry_id: EntryId | None = None) -> None:
-        require_moderator(actor_of(interaction), "read the audit log")
-        records = audit_log(self.bot.app, entry_id.strip() if entry_id else None, AUDIT_ROWS)
+        records = audit_log(self.bot.app, actor_of(interaction),
+                            entry_id.strip() if entry_id else None, AUDIT_ROWS)
         title = f"Changes to {entry_id}" if entry_id else "Recent changes"
         embed = discord.Embed(title=clip(title, 256), description=audit_text(records),
                               colour=COLOUR)
@@ -202,17 +211,17 @@ class Curate(commands.GroupCog, group_name="kb",
 
     @app_commands.command(name="export", description="Moderator changes as YAML files")
     async def export(self, interaction: discord.Interaction) -> None:
-        require_moderator(actor_of(interaction), "export entries")
+        actor, app = actor_of(interaction), self.bot.app
+        check_curator(app, actor, "export entries")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        app = self.bot.app
-        files, removed = export_files(app), removed_entry_paths(app)
+        files, removed = export_files(app, actor), removed_entry_paths(app)
         lines = []
         if len(files) == 1:
             path, text = next(iter(files.items()))
             attachment = discord.File(io.BytesIO(text.encode()), PurePosixPath(path).name)
             lines.append(f"1 moderator entry: save it as `knowledge/{path}`, review, commit.")
         elif files:
-            attachment = discord.File(io.BytesIO(export_zip(app)), EXPORT_ZIP)
+            attachment = discord.File(io.BytesIO(export_zip(app, actor)), EXPORT_ZIP)
             lines.append(f"{len(files)} moderator entries: unzip into `knowledge/`, review the "
                          "diff, commit.")
         else:
@@ -226,7 +235,7 @@ class Curate(commands.GroupCog, group_name="kb",
     @app_commands.command(name="reload", description="Re-read the knowledge files now")
     async def reload(self, interaction: discord.Interaction) -> None:
         actor = actor_of(interaction)
-        require_moderator(actor, "reload the knowledge base")
+        check_curator(self.bot.app, actor, "reload the knowledge base")
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             summary = reload_knowledge(self.bot.app, actor)
@@ -246,13 +255,14 @@ class Curate(commands.GroupCog, group_name="kb",
 
     @add.autocomplete("question")
     async def questions(self, interaction: discord.Interaction, current: str) -> Choices:
-        if not actor_of(interaction).is_moderator:
-            return []  # questions people asked are for moderators' eyes
+        try:  # questions people asked here are for this server's moderators' eyes
+            asked = unanswered_questions(self.bot.app, actor_of(interaction), QUESTION_DAYS, 100)
+        except BotError:
+            return []
         wanted = current.strip().lower()
         return [app_commands.Choice(name=clip(f"{q.count}× {q.text}", CHOICE_MAX),
                                     value=q.text[:CHOICE_MAX])
-                for q in unanswered_questions(self.bot.app, QUESTION_DAYS, 100)
-                if wanted in q.text][:25]
+                for q in asked if wanted in q.text][:25]
 
 
 def problems_text(problems: list[str]) -> str:
@@ -282,6 +292,8 @@ class Suggest(commands.Cog):
     @app_commands.describe(entry="The id of an entry to correct (optional)")
     async def suggest(self, interaction: discord.Interaction,
                       entry: EntryId | None = None) -> None:
+        client: BotClient = interaction.client  # type: ignore[assignment]
+        check_suggestions_here(client.app, actor_of(interaction))
         await interaction.response.send_modal(SuggestModal(interaction.user.id, entry))
 
     @suggest.autocomplete("entry")

@@ -28,9 +28,14 @@ from bot.cogs.modals import (
     OwnedView,
     RejectModal,
 )
-from bot.curation import EntryRow, UnansweredQuestion, list_entries, remove_entry
+from bot.curation import (
+    EntryRow,
+    UnansweredQuestion,
+    check_curator,
+    list_entries,
+    remove_entry,
+)
 from bot.errors import InvalidInput
-from bot.moderators import require_moderator
 from bot.suggestions import Suggestion
 
 if TYPE_CHECKING:
@@ -196,9 +201,10 @@ class QueueButton(discord.ui.DynamicItem[discord.ui.Button],
     async def _open(self, interaction: discord.Interaction) -> None:
         client: BotClient = interaction.client  # type: ignore[assignment]
         rejecting = self.action == "reject"
-        require_moderator(actor_of(interaction),
-                          "reject suggestions" if rejecting else "approve suggestions")
-        s = suggestions.get_suggestion(client.app, self.suggestion_id)
+        actor = actor_of(interaction)
+        s = suggestions.get_suggestion(client.app, actor, self.suggestion_id)
+        if not rejecting:
+            check_curator(client.app, actor, "approve suggestions")
         if not s.is_pending:
             by = f" by <@{s.reviewer_id}>" if s.reviewer_id else ""
             raise InvalidInput(f"Suggestion #{s.id} was already {s.status}{by}.")
@@ -242,7 +248,8 @@ class UnansweredButtons(OwnedView):
         return open_form
 
     async def _open(self, interaction: discord.Interaction, text: str) -> None:
-        require_moderator(actor_of(interaction), "add entries")
+        client: BotClient = interaction.client  # type: ignore[assignment]
+        check_curator(client.app, actor_of(interaction), "add entries")
         await interaction.response.send_modal(EntryModal(
             interaction.user.id, EntryTarget("add", question=text),
             {"title": text[:1].upper() + text[1:], "questions": text}))

@@ -1,4 +1,11 @@
-"""Who is acting: the member behind an interaction, with moderator rights as Discord reports."""
+"""Who is acting: the member behind an interaction or a message, as the core's ``Actor``.
+
+The actor is decided here, once, from what Discord says: the user, the server the
+interaction came from (``None`` in a DM), and whether they moderate *that* server. Every
+rule (which server's polls they see, who may curate) is the core's. This module only ever
+builds a plain ``Actor``: the operator's any-server scope (``bot.moderators.Operator``) is
+for the CLI and the console, and a test checks that nothing in ``bot/cogs`` names it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,10 @@ if TYPE_CHECKING:
 
 
 def member_is_moderator(interaction: discord.Interaction) -> bool:
-    """A configured moderator role (BOT_MOD_ROLES), or the Manage Server permission."""
+    """A configured moderator role (BOT_MOD_ROLES), or the Manage Server permission, in the
+    server the interaction came from; nobody moderates a DM."""
+    if interaction.guild_id is None:
+        return False
     client: BotClient = interaction.client  # type: ignore[assignment]
     user = interaction.user
     roles = [r.id for r in getattr(user, "roles", [])]
@@ -24,12 +34,10 @@ def member_is_moderator(interaction: discord.Interaction) -> bool:
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
-    """The member behind an interaction, as the core's Actor for the shared knowledge base.
+    """The member behind an interaction, in the server it came from (or a DM)."""
+    return Actor(interaction.user.id, interaction.guild_id, member_is_moderator(interaction))
 
-    The knowledge base is shared by every server the bot is in, so with BOT_KB_GUILDS set,
-    only moderators of those servers may curate it: anyone can make a server of their own.
-    """
-    client: BotClient = interaction.client  # type: ignore[assignment]
-    curators = client.app.settings.kb_guilds
-    here = not curators or interaction.guild_id in curators
-    return Actor(interaction.user.id, here and member_is_moderator(interaction))
+
+def author_of(message: discord.Message) -> Actor:
+    """The author of a message that asks the bot something: where they asked, no rights."""
+    return Actor(message.author.id, message.guild.id if message.guild else None)

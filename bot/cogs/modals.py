@@ -25,11 +25,10 @@ from bot.cogs.embeds import clip, entry_embed
 from bot.cogs.errors import guarded, report
 from bot.cogs.members import actor_of
 from bot.cogs.respond import reply
-from bot.curation import add_entry, edit_entry
+from bot.curation import add_entry, check_curator, edit_entry
 from bot.errors import InvalidInput, NotAllowed
 from bot.forms import entry_data_from_form
 from bot.knowledge import ENTRY_LIMITS, Entry
-from bot.moderators import require_moderator
 from bot.suggestions import Suggestion
 
 if TYPE_CHECKING:
@@ -149,7 +148,7 @@ class EntryModal(_Form):
         client: BotClient = interaction.client  # type: ignore[assignment]
         app, target, values = client.app, self.target, self.values()
         actor = actor_of(interaction)
-        require_moderator(actor, ACTIONS[target.kind])
+        check_curator(app, actor, ACTIONS[target.kind])
         decided: Suggestion | None = None
         try:
             data = entry_data_from_form(values["title"], values["questions"], values["answer"],
@@ -215,9 +214,9 @@ class SuggestModal(_Form):
 
     async def _save(self, interaction: discord.Interaction) -> None:
         client: BotClient = interaction.client  # type: ignore[assignment]
-        made = suggestions.suggest(client.app, interaction.user.id, interaction.guild_id,
-                                   interaction.channel_id, self.topic.value or "",
-                                   self.text.value or "", (self.entry.value or "").strip() or None)
+        made = suggestions.suggest(client.app, actor_of(interaction), interaction.channel_id,
+                                   self.topic.value or "", self.text.value or "",
+                                   (self.entry.value or "").strip() or None)
         await reply(interaction, f"Thanks! Suggestion #{made.id} is waiting for a moderator. "
                     "You will hear back in this channel.", ephemeral=True)
 

@@ -16,6 +16,7 @@ import discord
 
 from bot import polls, votes
 from bot.cogs.errors import guarded
+from bot.cogs.members import actor_of
 from bot.cogs.respond import reply
 
 if TYPE_CHECKING:
@@ -109,13 +110,12 @@ class RetractButton(discord.ui.DynamicItem[discord.ui.Button],
 
 async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[str]) -> None:
     client: BotClient = interaction.client  # type: ignore[assignment]
-    db = client.app.db
-    here = interaction.guild_id
+    db, actor = client.app.db, actor_of(interaction)
     try:
         if (interaction.data or {}).get("component_type") == 2:  # a button
-            result = votes.press(db, poll_id, interaction.user.id, choices[0], guild_id=here)
+            result = votes.press(db, actor, poll_id, choices[0])
         else:  # the select menu: the whole ballot at once
-            result = votes.vote(db, poll_id, interaction.user.id, choices, guild_id=here)
+            result = votes.vote(db, actor, poll_id, choices)
     except polls.PollError:
         log.warning("refused vote %r on poll %s by user %s", choices, poll_id, interaction.user.id)
         raise
@@ -138,8 +138,7 @@ async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[st
 async def _retract(interaction: discord.Interaction, poll_id: int) -> None:
     client: BotClient = interaction.client  # type: ignore[assignment]
     try:
-        result = votes.retract(client.app.db, poll_id, interaction.user.id,
-                               guild_id=interaction.guild_id)
+        result = votes.retract(client.app.db, actor_of(interaction), poll_id)
     except polls.PollError:
         log.warning("refused retract on poll %s by user %s", poll_id, interaction.user.id)
         raise

@@ -1,4 +1,8 @@
-"""/poll commands → bot.polls; the poll message shows live bars (see poll_views.py)."""
+"""/poll commands → bot.polls; the poll message shows live bars (see poll_views.py).
+
+The whole group is guild-only (polls belong to a server), and every call passes the member's
+``Actor``: the core shows each server its own polls only, and refuses a DM anyway.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from discord.ext import commands, tasks
 from bot import poll_results, polls
 from bot.cogs.client import BotClient
 from bot.cogs.embeds import poll_embed, voters_embed
-from bot.cogs.members import member_is_moderator
+from bot.cogs.members import actor_of
 from bot.cogs.poll_views import (
     RetractButton,
     VoteButton,
@@ -21,7 +25,8 @@ from bot.cogs.poll_views import (
 )
 from bot.cogs.respond import reply
 from bot.cogs.tally_updates import TallyUpdater
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import BotError, InvalidInput
+from bot.moderators import Actor
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,7 @@ def _deadline(hours: float | None) -> datetime | None:
     return datetime.now(UTC) + timedelta(hours=hours) if hours else None
 
 
+@app_commands.guild_only()
 class Polls(commands.GroupCog, group_name="poll", group_description="Polls on the ending"):
     def __init__(self, bot: BotClient):
         self.bot = bot
@@ -54,12 +60,11 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     async def _wait_ready(self) -> None:
         await self.bot.wait_until_ready()
         # Votes confirmed just before a crash may not have reached the poll message yet.
-        for poll in polls.list_polls(self.bot.app.db):
-            if poll.message_id is not None:
-                self.updater.changed(poll.id)
+        for poll_id in polls.posted_open_polls(self.bot.app.db):
+            self.updater.changed(poll_id)
 
     async def _post(self, interaction: discord.Interaction, poll: polls.Poll) -> None:
-        tally = poll_results.tally(self.bot.app.db, poll.id)
+        tally = poll_results.tally(self.bot.app.db, actor_of(interaction), poll.id)
         kwargs: dict = {"embed": poll_embed(tally)}
         view = poll_view(poll)
         if view is not None:
@@ -79,9 +84,9 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
         if film is None:
             raise InvalidInput("No film pack is loaded.")
         poll = polls.create_ending_poll(
-            self.bot.app.db, film=film, creator_id=interaction.user.id,
-            guild_id=interaction.guild_id, channel_id=interaction.channel_id,
-            anonymous=anonymous, allow_change=not final, deadline=_deadline(hours))
+            self.bot.app.db, actor_of(interaction), film=film,
+            channel_id=interaction.channel_id, anonymous=anonymous, allow_change=not final,
+            deadline=_deadline(hours))
         await self._post(interaction, poll)
 
     @app_commands.command(name="create", description="Start a poll with your own options")
@@ -96,14 +101,10 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
                      max_choices: app_commands.Range[int, 1, 25] = 1,
                      hours: app_commands.Range[float, 0.1, 720.0] | None = None,
                      anonymous: bool = False, final: bool = False) -> None:
-        if not member_is_moderator(interaction):
-            raise NotAllowed("Only moderators can create polls with custom options; "
-                             "try /poll ending.")
         labels = [part.strip() for part in options.split("|") if part.strip()]
         poll = polls.create_poll(
-            self.bot.app.db, question=question,
+            self.bot.app.db, actor_of(interaction), question=question,
             options=[polls.Option(f"o{n}", label) for n, label in enumerate(labels, 1)],
-            creator_id=interaction.user.id, guild_id=interaction.guild_id,
             channel_id=interaction.channel_id, max_choices=max_choices,
             anonymous=anonymous, allow_change=not final, deadline=_deadline(hours))
         await self._post(interaction, poll)
@@ -111,22 +112,22 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     @app_commands.command(name="results", description="Show a poll's results")
     @app_commands.describe(poll="Poll number (default: the latest in this server)")
     async def results(self, interaction: discord.Interaction, poll: int | None = None) -> None:
-        poll_id = self._here(interaction, poll)
-        tally = poll_results.tally(self.bot.app.db, poll_id)
+        actor = actor_of(interaction)
+        tally = poll_results.tally(self.bot.app.db, actor, self._pick(actor, poll))
         await reply(interaction, embed=poll_embed(tally), ephemeral=True)
 
     @app_commands.command(name="voters", description="Who voted for what (public polls only)")
     @app_commands.describe(poll="Poll number (default: the latest in this server)")
     async def voters(self, interaction: discord.Interaction, poll: int | None = None) -> None:
-        poll_id = self._here(interaction, poll)
-        picked = poll_results.voters(self.bot.app.db, poll_id)
-        shown = voters_embed(polls.get_poll(self.bot.app.db, poll_id), picked)
+        actor = actor_of(interaction)
+        poll_id = self._pick(actor, poll)
+        picked = poll_results.voters(self.bot.app.db, actor, poll_id)
+        shown = voters_embed(polls.get_poll(self.bot.app.db, actor, poll_id), picked)
         await reply(interaction, embed=shown, ephemeral=True)
 
     @app_commands.command(name="close", description="Close a poll (moderators or its creator)")
     async def close(self, interaction: discord.Interaction, poll: int) -> None:
-        closed = polls.close(self.bot.app.db, self._here(interaction, poll), interaction.user.id,
-                             is_moderator=member_is_moderator(interaction))
+        closed = polls.close(self.bot.app.db, actor_of(interaction), poll)
         await reply(interaction, f"Poll #{closed.id} is closed; the results are final.",
                     ephemeral=True)
         await self.updater.final(closed.id)
@@ -135,18 +136,18 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     @app_commands.describe(hours="Close again automatically after this many hours")
     async def reopen(self, interaction: discord.Interaction, poll: int,
                      hours: app_commands.Range[float, 0.1, 720.0] | None = None) -> None:
-        opened = polls.reopen(self.bot.app.db, self._here(interaction, poll), interaction.user.id,
-                              is_moderator=member_is_moderator(interaction),
+        opened = polls.reopen(self.bot.app.db, actor_of(interaction), poll,
                               deadline=_deadline(hours))
         await reply(interaction, f"Poll #{opened.id} is open again.", ephemeral=True)
         await self.updater.final(opened.id)
 
     @app_commands.command(name="list", description="Open polls in this server")
     async def list_polls(self, interaction: discord.Interaction) -> None:
-        found = polls.list_polls(self.bot.app.db, guild_id=interaction.guild_id)
+        actor = actor_of(interaction)
+        found = polls.list_polls(self.bot.app.db, actor)
         lines = []
         for p in found[:20]:
-            voters = poll_results.tally(self.bot.app.db, p.id).total_voters
+            voters = poll_results.tally(self.bot.app.db, actor, p.id).total_voters
             lines.append(f"**#{p.id}** {discord.utils.escape_markdown(p.question)} "
                          f"({voters} voter{'' if voters == 1 else 's'})")
         await reply(interaction, "\n".join(lines) or "No open polls here. Start one with "
@@ -158,19 +159,19 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     @reopen.autocomplete("poll")
     async def poll_autocomplete(self, interaction: discord.Interaction, current: str
                                 ) -> list[app_commands.Choice[int]]:
-        found = polls.list_polls(self.bot.app.db, guild_id=interaction.guild_id, status=None)
+        try:
+            found = polls.list_polls(self.bot.app.db, actor_of(interaction), status=None)
+        except BotError:  # a DM (Discord should not even offer it there): nothing to suggest
+            return []
         return [app_commands.Choice(name=f"#{p.id} {p.question}"[:100], value=p.id)
                 for p in found if current in str(p.id) or current.lower() in p.question.lower()
                 ][:25]
 
-    def _here(self, interaction: discord.Interaction, poll_id: int | None) -> int:
-        """The named poll if it belongs to this server, else the latest one here."""
-        if poll_id is None:
-            return self._latest(interaction)
-        return polls.poll_in_guild(self.bot.app.db, poll_id, interaction.guild_id).id
-
-    def _latest(self, interaction: discord.Interaction) -> int:
-        found = polls.list_polls(self.bot.app.db, guild_id=interaction.guild_id, status=None)
+    def _pick(self, actor: Actor, poll_id: int | None) -> int:
+        """The named poll (the core checks it is this server's), else the latest one here."""
+        if poll_id is not None:
+            return poll_id
+        found = polls.list_polls(self.bot.app.db, actor, status=None)
         if not found:
             raise InvalidInput("There are no polls in this server yet; start one with "
                                "`/poll ending`.")

@@ -65,14 +65,15 @@ class TallyUpdater:
 
     async def _edit_now(self, poll_id: int) -> None:
         db = self.bot.app.db
-        poll = polls.get_poll(db, poll_id)
+        tally = poll_results.message_tally(db, poll_id)
+        poll = tally.poll
         if poll.channel_id is None or poll.message_id is None:
             return
         self._last_edit[poll_id] = time.monotonic()
         message = self.bot.get_partial_messageable(poll.channel_id).get_partial_message(
             poll.message_id)
         try:
-            await message.edit(embed=poll_embed(poll_results.tally(db, poll_id)),
+            await message.edit(embed=poll_embed(tally),
                                view=poll_view(poll), allowed_mentions=NO_PINGS)
         except discord.NotFound:
             # someone deleted the poll message: stop editing it (votes and results still work)

@@ -172,8 +172,11 @@ async def test_feedback_one_vote_per_user_changeable_and_survives_restart(
     click = await fake.click("fb:down:no-kiss", message_id, user=alice)
     response = await click.wait_response(timeout=3)
     assert "(👍 1 · 👎 1;" in response["data"]["content"]
-    rows = {(r["user_id"], r["helpful"]) for r in second.app.db["feedback"].rows}
-    assert rows == {(int(alice["id"]), 0), (int(bob["id"]), 1)}
+    rows = {(r["voter"], r["helpful"]) for r in second.app.db["feedback"].rows}
+    pseudonym = {u["id"]: second.app.db.execute(  # kept under pseudonyms, never user ids
+        "SELECT voter_pseudonym('feedback:no-kiss', ?)", [int(u["id"])]).fetchone()[0]
+        for u in (alice, bob)}
+    assert rows == {(pseudonym[alice["id"]], 0), (pseudonym[bob["id"]], 1)}
 
 
 async def test_related_button_opens_the_entry_ephemerally(fake: FakeDiscord,

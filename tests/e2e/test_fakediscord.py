@@ -76,6 +76,14 @@ def make_bot(*, message_content: bool = True, sharded: bool = False) -> commands
         count = 30 if current == "many" else 3
         return [Choice(name=f"{current}{i}", value=f"v{i}") for i in range(count)]
 
+    @bot.tree.command(description="Where am I?")
+    @app_commands.guild_only()
+    async def where(interaction: discord.Interaction) -> None:
+        member = isinstance(interaction.user, discord.Member)
+        await interaction.response.send_message(
+            f"guild {interaction.guild_id} channel {type(interaction.channel).__name__} "
+            f"member {member}")
+
     @bot.tree.command(description="Answers too late")
     async def slow(interaction: discord.Interaction) -> None:
         await asyncio.sleep(0.3)
@@ -143,12 +151,57 @@ async def test_connects_and_receives_guild(fake: FakeDiscord, start_bot: BotFact
     assert fake.gateway_received[0]["op"] in (1, 2)
 
 
+async def test_two_guilds_each_with_their_own_members_and_roles(fake: FakeDiscord,
+                                                                 start_bot: BotFactory) -> None:
+    second = fake.add_guild("Second Guild")
+    role = fake.add_role("mods", 0x20, guild_id=second)
+    both = fake.make_user(name="both")  # a member of the first guild...
+    fake.join(both, second, roles=[role])  # ...and of the second, with a role there only
+    only_second = fake.make_user(name="second-only", guild_id=second)
+    bot = await start_bot()
+    await bot.tree.sync()
+    assert {g.id for g in bot.guilds} == {fake.guild_id, second}
+    assert bot.get_guild(second).get_channel(fake.guilds[second].channel_id) is not None
+    here = await fake.slash("where", user=both, channel_id=fake.guilds[second].channel_id)
+    assert (await here.wait_response(timeout=3))["data"]["content"] == (
+        f"guild {second} channel TextChannel member True")
+    assert handle_member_roles(here) == [str(role)]
+    with pytest.raises(ValueError, match="not a member"):
+        await fake.slash("where", user=only_second)  # in the first guild: not a member
+
+
+def handle_member_roles(handle: object) -> list[str]:
+    return handle.payload["member"]["roles"]  # type: ignore[attr-defined]
+
+
+async def test_dms_carry_a_user_and_no_guild(fake: FakeDiscord, start_bot: BotFactory) -> None:
+    bot = await start_bot(message_content=False)
+    await bot.tree.sync()
+    dm = fake.dm_channel(fake.default_user)
+    asked = await fake.slash("ask", {"question": "why?"}, channel_id=dm)
+    await asked.wait_response(timeout=3)
+    payload = asked.payload
+    assert "guild_id" not in payload and "member" not in payload and payload["user"]
+    assert payload["channel"]["type"] == 1 and payload["context"] == 1
+    assert fake.channel_messages(dm)[-1]["id"] == asked.original["id"]
+    assert "guild_id" not in asked.original
+    with pytest.raises(ValueError, match="not available in DMs"):
+        await fake.slash("where", channel_id=dm)  # guild-only: Discord does not offer it
+    forced = await fake.slash("where", channel_id=dm, force=True)  # a forged client
+    assert (await forced.wait_response(timeout=3))["data"]["content"] == (
+        "guild None channel DMChannel member False")
+    await fake.send_message("hello in private", channel_id=dm)
+    async with asyncio.timeout(3):  # on_message runs in the bot: poll for it
+        while "hello in private" not in bot.seen:  # type: ignore[attr-defined]
+            await asyncio.sleep(0.01)  # the content arrives: DMs need no content intent
+
+
 async def test_sync_stores_commands_and_rejects_bad_ones(
     fake: FakeDiscord, start_bot: BotFactory
 ) -> None:
     bot = await start_bot()
     synced = await bot.tree.sync()
-    assert {c.name for c in synced} == {"ask", "feedback", "scene", "slow", "poll"}
+    assert {c.name for c in synced} == {"ask", "feedback", "scene", "slow", "poll", "where"}
     assert [c["name"] for c in fake.commands] == [c.name for c in synced]
     bad = [{"name": "Bad Name", "description": "d" * 101, "type": 1}]
     with pytest.raises(discord.HTTPException) as exc:

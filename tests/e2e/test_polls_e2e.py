@@ -21,6 +21,7 @@ import pytest
 
 from bot import poll_results, polls, votes
 from bot.cogs.client import BotClient
+from bot.moderators import OPERATOR, Actor
 from bot.store import open_db, write
 from tests.e2e.conftest import StartBot, stop
 from tests.fakediscord import FakeDiscord
@@ -139,7 +140,7 @@ async def test_poll_ending_posts_bars_status_footer_and_buttons(fake: FakeDiscor
     buttons = [c for row in message["components"] for c in row["components"]]
     assert [(b["type"], b["custom_id"], b["label"]) for b in buttons] == [
         (2, f"poll:{poll_id}:new-life", NEW_LIFE), (2, f"poll:{poll_id}:gave-car", GAVE_CAR)]
-    poll = polls.get_poll(client.app.db, poll_id)
+    poll = polls.get_poll(client.app.db, OPERATOR, poll_id)
     assert poll.message_id == message_id and poll.channel_id == fake.channel_id
     assert poll.kind == "interpretations" and poll.creator_id == int(fake.default_user["id"])
 
@@ -201,7 +202,8 @@ async def test_vote_change_retract_and_revote(fake: FakeDiscord, start_dmc: Star
     assert [(e["old"], e["new"]) for e in events] == [
         (None, '["new-life"]'), ('["new-life"]', '["gave-car"]'), ('["gave-car"]', None),
         (None, '["new-life"]')]
-    assert poll_results.tally(client.app.db, poll_id).counts == {"new-life": 1, "gave-car": 0}
+    counts = poll_results.tally(client.app.db, OPERATOR, poll_id).counts
+    assert counts == {"new-life": 1, "gave-car": 0}
 
     def shows_one_vote() -> bool:
         text = embed(fake.messages[message_id])
@@ -229,7 +231,7 @@ async def test_a_deleted_poll_message_is_no_longer_edited(
     await fake.wait_until(lambda: any(r.status == 404 for r in edits_of(fake, message_id)),
                           timeout=3, what="an edit of the deleted message")
     await fake.settle()
-    assert polls.get_poll(client.app.db, poll_id).message_id is None  # forgotten
+    assert polls.get_poll(client.app.db, OPERATOR, poll_id).message_id is None  # forgotten
     assert any(f"message of poll {poll_id} is gone" in r.getMessage() for r in caplog.records)
     await fake.settle()
     tries = len(edits_of(fake, message_id))
@@ -259,7 +261,7 @@ async def test_close_by_creator_refuses_others_and_stale_buttons(fake: FakeDisco
     refused = await run(fake, "close", {"poll": poll_id}, user=other)
     assert ephemeral_text(refused) == "Only a moderator or the poll's creator can close this poll."
     await fake.settle()
-    assert polls.get_poll(client.app.db, poll_id).is_open
+    assert polls.get_poll(client.app.db, OPERATOR, poll_id).is_open
     assert len(edits_of(fake, message_id)) == edits
     assert custom_ids(fake.messages[message_id]) == custom_ids(stale)
 
@@ -272,7 +274,7 @@ async def test_close_by_creator_refuses_others_and_stale_buttons(fake: FakeDisco
     assert status(final) == "Closed: final results"
     assert f"**{NEW_LIFE}** 🏆\n`██████████` 100% (1)" in embed(final)["description"]
     assert "· 1 voter ·" in embed(final)["footer"]["text"]
-    poll = polls.get_poll(client.app.db, poll_id)
+    poll = polls.get_poll(client.app.db, OPERATOR, poll_id)
     assert poll.status == "closed" and poll.closed_by == int(creator["id"])
 
     late = await fake.press(f"poll:{poll_id}:gave-car", stale, user=other)
@@ -307,14 +309,14 @@ async def test_moderator_closes_and_only_moderators_reopen(fake: FakeDiscord, st
     await fake.wait_until(lambda: fake.messages[message_id]["components"] == [], timeout=3,
                           what="the final edit")
     assert status(fake.messages[message_id]) == "Closed: final results"
-    assert polls.get_poll(client.app.db, poll_id).closed_by == int(mod["id"])
+    assert polls.get_poll(client.app.db, OPERATOR, poll_id).closed_by == int(mod["id"])
 
     await fake.settle()
     edits = len(edits_of(fake, message_id))
     refused = await run(fake, "reopen", {"poll": poll_id}, user=creator)  # creators can't
     assert ephemeral_text(refused) == "Only moderators can reopen a poll."
     await fake.settle()
-    assert not polls.get_poll(client.app.db, poll_id).is_open
+    assert not polls.get_poll(client.app.db, OPERATOR, poll_id).is_open
     assert len(edits_of(fake, message_id)) == edits
 
     opened = await run(fake, "reopen", {"poll": poll_id}, user=mod)
@@ -392,7 +394,7 @@ async def test_deadline_that_passed_while_down_closes_on_startup(
     assert final["components"] == []
     assert status(final) == "Closed: final results"
     assert f"**{GAVE_CAR}** 🏆\n`██████████` 100% (1)" in embed(final)["description"]
-    poll = polls.get_poll(second.app.db, poll_id)
+    poll = polls.get_poll(second.app.db, OPERATOR, poll_id)
     assert poll.status == "closed" and poll.closed_at == poll.deadline
     assert any(f"poll {poll_id} closed at its deadline" in r.getMessage()
                for r in caplog.records)
@@ -410,7 +412,7 @@ async def test_open_poll_messages_catch_up_after_a_restart(fake: FakeDiscord,
     await stop(first)
     # a vote that was confirmed, but whose tally edit was still waiting when the bot died
     db = open_db(first.app.settings.db_path)
-    votes.vote(db, poll_id, 77, ["gave-car"])
+    votes.vote(db, Actor(77, fake.guild_id), poll_id, ["gave-car"])
     db.close()
     second = await start_dmc(sync=False)
     second.get_cog("Polls").updater.interval = 0.05
@@ -460,9 +462,10 @@ async def test_create_is_for_moderators_and_results_list_autocomplete_work(
     client = await start_dmc()
     refused = await run(fake, "create", {"question": "Which car?", "options": "saab | volvo"},
                         user=fan)
-    assert ephemeral_text(refused) == ("Only moderators can create polls with custom options; "
-                                       "try /poll ending.")
-    assert polls.list_polls(client.app.db, status=None) == []
+    assert ephemeral_text(refused) == (
+        "Only moderators can create polls with custom options; anyone can start a poll on the "
+        "film's readings of the ending (poll ending).")
+    assert polls.list_polls(client.app.db, OPERATOR, status=None) == []
     assert fake.channel_messages() == []
     assert ephemeral_text(await run(fake, "list", user=fan)).startswith("No open polls here.")
     assert ephemeral_text(await run(fake, "results", user=fan)).startswith(
@@ -538,8 +541,9 @@ async def test_voters_of_a_big_poll_fit_in_one_embed(fake: FakeDiscord,
     poll_id = int(re.search(r"Poll #(\d+) ", created["data"]["embeds"][0]["footer"]["text"])[1])
     first_voter = 10**17
     for n in range(600):  # as if clicked: 600 voters on o1 to o24 in turn, one on o25
-        votes.vote(client.app.db, poll_id, first_voter + n, [f"o{n % 24 + 1}"])
-    votes.vote(client.app.db, poll_id, 42, ["o25"])
+        votes.vote(client.app.db, Actor(first_voter + n, fake.guild_id), poll_id,
+                   [f"o{n % 24 + 1}"])
+    votes.vote(client.app.db, Actor(42, fake.guild_id), poll_id, ["o25"])
     shown = await run(fake, "voters", {"poll": poll_id})
     assert shown["type"] == 4, shown  # the fake answers 400 to anything over Discord's limits
     fields = shown["data"]["embeds"][0]["fields"]
@@ -582,17 +586,18 @@ async def test_another_servers_poll_is_unknown_here(fake: FakeDiscord, start_dmc
     caplog.set_level(logging.WARNING)
     client = await start_dmc()
     here_id, message_id = await start_ending_poll(fake)
-    elsewhere = polls.create_ending_poll(client.app.db, film="drive-my-car", creator_id=5,
-                                         guild_id=fake.guild_id + 1, channel_id=1)
-    votes.vote(client.app.db, elsewhere.id, 6, ["gave-car"])
-    unknown = f"There is no poll #{elsewhere.id} in this server."
+    there = fake.guild_id + 1
+    elsewhere = polls.create_ending_poll(client.app.db, Actor(5, there), film="drive-my-car",
+                                         channel_id=1)
+    votes.vote(client.app.db, Actor(6, there), elsewhere.id, ["gave-car"])
+    unknown = f"There is no poll #{elsewhere.id} here; it may have been removed."
     for command in ("results", "voters", "close", "reopen"):  # as the guild owner: a moderator
         assert ephemeral_text(await run(fake, command, {"poll": elsewhere.id})) == unknown
     custom_id = f"poll:{elsewhere.id}:new-life"
     forged = await fake.press(custom_id, forged_message(fake.messages[message_id], custom_id))
     assert ephemeral_text(await forged.wait_response(timeout=3)) == unknown
     assert any("refused vote" in r.getMessage() for r in caplog.records)
-    other = polls.get_poll(client.app.db, elsewhere.id)
+    other = polls.get_poll(client.app.db, OPERATOR, elsewhere.id)
     assert other.is_open and ballots(client, elsewhere.id) == {6: ["gave-car"]}
     assert event_count(client, elsewhere.id) == 1 and event_count(client, here_id) == 0
 
@@ -634,8 +639,8 @@ async def test_a_burst_of_500_votes_gets_coalesced_tally_edits(fake: FakeDiscord
         assert ephemeral_text(handle.response) == f"You voted for **{labels[picks[uid]]}**."
     assert ballots(client, poll_id) == {uid: [pick] for uid, pick in picks.items()}
     assert event_count(client, poll_id) == voters
-    counts = poll_results.tally(client.app.db, poll_id).counts
-    assert counts == poll_results.tally_from_events(client.app.db, poll_id) == want
+    counts = poll_results.tally(client.app.db, OPERATOR, poll_id).counts
+    assert counts == poll_results.tally_from_events(client.app.db, OPERATOR, poll_id) == want
     edits = len(edits_of(fake, message_id)) - edits_before
     print(f"burst: {voters} votes, {edits} edits in {duration:.2f}s")
     assert 1 <= edits <= duration / interval + 3, (edits, duration)

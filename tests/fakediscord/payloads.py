@@ -119,3 +119,21 @@ def interaction(kind: int, *, app_id: int, guild_id: int, channel: dict[str, Any
     if msg is not None:
         payload["message"] = msg
     return payload
+
+
+def dm_interaction(kind: int, *, app_id: int, channel: dict[str, Any], user_obj: dict[str, Any],
+                   data: dict[str, Any] | None,
+                   msg: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An INTERACTION_CREATE from a DM with the bot: ``user`` and no ``guild_id`` or ``member``;
+    the channel has type 1 and context 1 (BOT_DM)."""
+    payload: dict[str, Any] = {
+        "id": str(snowflake()), "application_id": str(app_id), "type": kind,
+        "token": f"tok-{snowflake()}", "version": 1, "channel_id": channel["id"],
+        "channel": channel, "user": user_obj, "app_permissions": str(BOT_PERMISSIONS),
+        "locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": "0"},
+        "context": 1, "attachment_size_limit": 10 * 1024 * 1024}
+    if data is not None:
+        payload["data"] = data
+    if msg is not None:
+        payload["message"] = msg
+    return payload

@@ -20,8 +20,10 @@ from aiohttp import WSMsgType, web
 
 from . import limits, payloads
 from .payloads import snowflake
+from .world import FakeGuild, World
 
 INTENT_GUILD_MESSAGES = 1 << 9
+INTENT_DM_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 # Which callback types Discord accepts for each interaction type.
@@ -148,7 +150,8 @@ Handler = Callable[[_Call], Awaitable[tuple[int, Any]]]
 
 
 class FakeDiscord:
-    """Discord API + gateway with one guild: tests play the users and inspect what the bot sent."""
+    """Discord API + gateway with guilds and DMs: tests play the users and inspect what the bot
+    sent. One guild is made up front (``guild_id``, ``channel_id``); ``add_guild`` adds more."""
 
     def __init__(self, *, token: str = "fake-token", heartbeat_interval: float = 1.0,
                  callback_deadline: float = 3.0) -> None:
@@ -156,11 +159,9 @@ class FakeDiscord:
         self.callback_deadline = callback_deadline
         self.application_id = snowflake()
         self.bot_user = payloads.user(self.application_id, "FakeBot", bot=True)
-        self.guild_id = snowflake()
-        everyone = payloads.role(self.guild_id, "@everyone", payloads.EVERYONE_PERMISSIONS, 0)
-        self.roles: dict[int, dict[str, Any]] = {self.guild_id: everyone}
-        self.channels: dict[int, dict[str, Any]] = {}
-        self.members: dict[int, dict[str, Any]] = {}
+        self.world = World()
+        first = self.world.add_guild("Fake Guild")
+        self.guild_id = first.id
         self.messages: dict[int, dict[str, Any]] = {}
         self._order: dict[int, list[int]] = {}
         self.commands: list[dict[str, Any]] = []
@@ -181,8 +182,9 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.channel_id = self.add_channel("general")
-        self._add_member(self.bot_user, [], None)
+        self.world.add_member(first, self.bot_user)
         self.default_user = self.make_user(name="tester")
+        first.owner_id = int(self.default_user["id"])
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
             (m, re.compile(f"^{p}$"), h) for m, p, h in [
                 ("GET", r"/users/@me", self._get_me),
@@ -245,60 +247,97 @@ class FakeDiscord:
             discord.http.Route.BASE, socket.DEFAULT_GATEWAY = old
 
     # ----- world building --------------------------------------------------------------------
-    def add_channel(self, name: str) -> int:
+    @property
+    def guilds(self) -> dict[int, FakeGuild]:
+        return self.world.guilds
+
+    @property
+    def channels(self) -> dict[int, dict[str, Any]]:
+        """Every channel payload: guild text channels and DM channels."""
+        return self.world.channels
+
+    @property
+    def roles(self) -> dict[int, dict[str, Any]]:
+        """The first guild's roles."""
+        return self.guilds[self.guild_id].roles
+
+    @property
+    def members(self) -> dict[int, dict[str, Any]]:
+        """The first guild's member records (edit ``permissions`` to change a member's rights)."""
+        return self.guilds[self.guild_id].members
+
+    def _guild(self, guild_id: int | None) -> FakeGuild:
+        return self.guilds[guild_id or self.guild_id]
+
+    def add_guild(self, name: str = "Second Guild", owner: UserRef = None) -> int:
+        """Add a guild with a "general" channel (before the bot connects, so READY lists it);
+        ``owner`` (default: the tester) becomes its first member. Returns the guild id."""
+        guild = self.world.add_guild(name)
+        self.add_channel("general", guild_id=guild.id)
+        self.world.add_member(guild, self.bot_user)
+        owner_user = self.default_user if owner is None else (
+            owner if isinstance(owner, dict) else self.world.users[int(owner)])
+        self.world.add_member(guild, owner_user)
+        guild.owner_id = int(owner_user["id"])
+        return guild.id
+
+    def add_channel(self, name: str, guild_id: int | None = None) -> int:
         """Add a text channel (send it before the bot connects so GUILD_CREATE includes it)."""
-        cid = snowflake()
-        self.channels[cid] = payloads.text_channel(cid, self.guild_id, name, len(self.channels))
+        cid = self.world.add_channel(self._guild(guild_id), name)
         self._order[cid] = []
         return cid
 
-    def add_role(self, name: str, permissions: int = 0) -> int:
+    def add_role(self, name: str, permissions: int = 0, guild_id: int | None = None) -> int:
         """Add a guild role and return its id."""
-        rid = snowflake()
-        self.roles[rid] = payloads.role(rid, name, permissions, len(self.roles))
-        return rid
+        return self.world.add_role(self._guild(guild_id), name, permissions)
 
     def make_user(self, user_id: int | None = None, name: str = "user", roles: Iterable[int] = (),
-                  permissions: int | None = None, bot: bool = False) -> dict[str, Any]:
+                  permissions: int | None = None, bot: bool = False,
+                  guild_id: int | None = None) -> dict[str, Any]:
         """Add a guild member; `permissions` overrides the role-derived value in interactions."""
         user = payloads.user(user_id or snowflake(), name, bot=bot)
-        self._add_member(user, list(roles), permissions)
+        self.world.add_member(self._guild(guild_id), user, roles, permissions)
         return user
 
-    def _add_member(self, user: dict[str, Any], roles: list[int], perms: int | None) -> None:
-        """Keep the member record that guild, message and interaction payloads are built from."""
-        self.members[int(user["id"])] = {"user": user, "roles": roles, "permissions": perms}
+    def join(self, user: dict[str, Any], guild_id: int, roles: Iterable[int] = (),
+             permissions: int | None = None) -> None:
+        """Make an existing user a member of another guild too (roles are per guild)."""
+        self.world.add_member(self._guild(guild_id), user, roles, permissions)
 
-    def _permissions(self, uid: int) -> int:
-        """Explicit permissions, or @everyone OR'ed with the member's roles."""
-        rec = self.members[uid]
-        if rec["permissions"] is not None:
-            return rec["permissions"]
-        perms = int(self.roles[self.guild_id]["permissions"])
-        for rid in rec["roles"]:
-            perms |= int(self.roles[rid]["permissions"])
-        return perms
+    def dm_channel(self, user: UserRef = None) -> int:
+        """The DM channel between the bot and ``user``: pass it as ``channel_id`` to slash,
+        autocomplete or send_message to act in a DM."""
+        return self.world.dm_channel(self._known(user), self.bot_user)
 
-    def _member(self, uid: int, *, with_user: bool = False, perms: bool = False) -> dict[str, Any]:
+    def _permissions(self, uid: int, guild: FakeGuild | None = None) -> int:
+        return self.world.permissions(guild or self._guild(None), uid)
+
+    def _member(self, uid: int, *, with_user: bool = False, perms: bool = False,
+                guild: FakeGuild | None = None) -> dict[str, Any]:
         """Member payload in the flavour each event needs."""
-        rec = self.members[uid]
-        return payloads.member(rec["user"], rec["roles"], self._permissions(uid) if perms else None,
-                               with_user=with_user)
+        return self.world.member(guild or self._guild(None), uid, with_user=with_user,
+                                 perms=perms)
 
-    def _uid(self, user: UserRef) -> int:
+    def _known(self, user: UserRef) -> int:
         """Accept a user dict, an id, or None for the default tester."""
-        if user is None:
-            return int(self.default_user["id"])
-        uid = int(user["id"]) if isinstance(user, dict) else int(user)
-        if uid not in self.members:
-            raise ValueError(f"user {uid} is not a guild member; use make_user()")
+        uid = int(self.default_user["id"]) if user is None else (
+            int(user["id"]) if isinstance(user, dict) else int(user))
+        if uid not in self.world.users:
+            raise ValueError(f"unknown user {uid}; use make_user()")
         return uid
 
-    def guild_payload(self) -> dict[str, Any]:
-        """The GUILD_CREATE body for the one fake guild."""
-        members = [self._member(uid, with_user=True) for uid in self.members]
-        return payloads.guild(self.guild_id, "Fake Guild", int(self.default_user["id"]),
-                              list(self.channels.values()), list(self.roles.values()), members)
+    def _uid(self, user: UserRef, guild: FakeGuild | None = None) -> int:
+        """The user's id, checking they are a member of ``guild`` (default: the first)."""
+        uid = self._known(user)
+        guild = guild or self._guild(None)
+        if uid not in guild.members:
+            raise ValueError(f"user {uid} is not a member of guild {guild.id}; use make_user() "
+                             "or join()")
+        return uid
+
+    def guild_payload(self, guild_id: int | None = None) -> dict[str, Any]:
+        """The GUILD_CREATE body for a guild (default: the first)."""
+        return self.world.guild_payload(self._guild(guild_id))
 
     # ----- inspection ------------------------------------------------------------------------
     def channel_messages(self, channel_id: int | None = None) -> list[dict[str, Any]]:
@@ -388,12 +427,13 @@ class FakeDiscord:
             self._session_intents[session.session_id] = session.intents
             self.identify_count += 1
             ready = {"v": 10, "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
-                     "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                     "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
                      "session_id": session.session_id, "resume_gateway_url": self.gateway_url,
                      "shard": d.get("shard", [0, 1]), "private_channels": [], "relationships": [],
                      "application": {"id": str(self.application_id), "flags": 0}}
             await self._send_event(session, "READY", ready)
-            await self._send_event(session, "GUILD_CREATE", self.guild_payload())
+            for guild_id in self.guilds:
+                await self._send_event(session, "GUILD_CREATE", self.guild_payload(guild_id))
             session.ready = True
             self._bump()
         elif op == 6:
@@ -407,9 +447,10 @@ class FakeDiscord:
             session.ready = True
             self._bump()
         elif op == 8:
-            members = [self._member(uid, with_user=True) for uid in self.members]
+            guild = self._guild(int(d.get("guild_id") or self.guild_id))
+            members = [self._member(uid, with_user=True, guild=guild) for uid in guild.members]
             await self._send_event(session, "GUILD_MEMBERS_CHUNK", {
-                "guild_id": str(self.guild_id), "members": members, "chunk_index": 0,
+                "guild_id": str(guild.id), "members": members, "chunk_index": 0,
                 "chunk_count": 1, "nonce": d.get("nonce")})
 
     async def _send(self, session: _Session, payload: dict[str, Any]) -> None:
@@ -450,20 +491,31 @@ class FakeDiscord:
     # ----- driving users ---------------------------------------------------------------------
     async def send_message(self, content: str, author: UserRef = None, mentions_bot: bool = False,
                            channel_id: int | None = None) -> dict[str, Any]:
-        """A user posts in a channel: MESSAGE_CREATE, content redacted without the intent."""
+        """A user posts in a channel or a DM: MESSAGE_CREATE, content redacted without the
+        intent (DMs always carry their content, as on Discord)."""
         self._require_client()
-        uid, cid = self._uid(author), channel_id or self.channel_id
+        cid = channel_id or self.channel_id
+        guild = self.world.guild_of(cid)
+        uid = self._uid(author, guild) if guild else self._known(author)
         bot_mention = f"<@{self.bot_user['id']}>"
         if mentions_bot and bot_mention not in content:
             content = f"{bot_mention} {content}"
-        msg = payloads.message(cid, self.guild_id, self.members[uid]["user"], {"content": content})
-        msg["member"] = self._member(uid)
-        mentioned = [int(m) for m in MENTION_RE.findall(content) if int(m) in self.members]
-        msg["mentions"] = [{**self.members[m]["user"], "member": self._member(m)}
-                           for m in mentioned]
-        msg["mention_roles"] = [r for r in ROLE_MENTION_RE.findall(content)
-                                if int(r) in self.roles]
+        msg = payloads.message(cid, guild.id if guild else None, self.world.users[uid],
+                               {"content": content})
+        people = guild.members if guild else {u: None for u in self.world.users}
+        mentioned = [int(m) for m in MENTION_RE.findall(content) if int(m) in people]
+        if guild:
+            msg["member"] = self._member(uid, guild=guild)
+            msg["mentions"] = [{**self.world.users[m], "member": self._member(m, guild=guild)}
+                               for m in mentioned]
+            msg["mention_roles"] = [r for r in ROLE_MENTION_RE.findall(content)
+                                    if int(r) in guild.roles]
+        else:
+            msg["mentions"] = [self.world.users[m] for m in mentioned]
         self._store(msg, public=True)
+        if not guild:
+            await self.dispatch("MESSAGE_CREATE", msg, intent=INTENT_DM_MESSAGES)
+            return msg
         redact = int(self.bot_user["id"]) not in mentioned
         await self.dispatch("MESSAGE_CREATE", msg, intent=INTENT_GUILD_MESSAGES, redact=redact)
         return msg
@@ -471,32 +523,50 @@ class FakeDiscord:
     async def _interact(self, kind: int, data: dict[str, Any] | None, user: UserRef,
                         channel_id: int | None,
                         msg: dict[str, Any] | None = None) -> InteractionHandle:
-        """Build and dispatch an INTERACTION_CREATE, returning its handle."""
+        """Build and dispatch an INTERACTION_CREATE (a guild's, or a DM's), returning its handle."""
         self._require_client()
-        uid = self._uid(user)
-        channel = {**self.channels[channel_id or self.channel_id],
-                   "permissions": str(self._permissions(uid))}
-        payload = payloads.interaction(kind, app_id=self.application_id, guild_id=self.guild_id,
-                                       channel=channel, member_obj=self._member(uid, with_user=True,
-                                                                                perms=True),
-                                       data=data, msg=copy.deepcopy(msg) if msg else None)
+        cid = channel_id or self.channel_id
+        guild = self.world.guild_of(cid)
+        source = copy.deepcopy(msg) if msg else None
+        if guild is None:
+            uid = self._known(user)
+            payload = payloads.dm_interaction(kind, app_id=self.application_id,
+                                              channel=self.channels[cid],
+                                              user_obj=self.world.users[uid], data=data,
+                                              msg=source)
+        else:
+            uid = self._uid(user, guild)
+            channel = {**self.channels[cid], "permissions": str(self._permissions(uid, guild))}
+            payload = payloads.interaction(
+                kind, app_id=self.application_id, guild_id=guild.id, channel=channel,
+                member_obj=self._member(uid, with_user=True, perms=True, guild=guild),
+                data=data, msg=source)
         handle = InteractionHandle(self, payload, time.monotonic())
         self._interactions[payload["id"]] = handle
         await self.dispatch("INTERACTION_CREATE", payload)
         return handle
 
-    def _find_command(self, name: str, kind: int = 1) -> tuple[dict[str, Any] | None, bool]:
-        """Synced command by name (guild commands first) and whether it is guild-scoped."""
-        for cmd in self.guild_commands.get(self.guild_id, []):
-            if cmd["name"] == name and cmd.get("type", 1) == kind:
-                return cmd, True
-        return next((c for c in self.commands if c["name"] == name and c.get("type", 1) == kind),
-                    None), False
+    def _find_command(self, name: str, kind: int = 1, channel_id: int | None = None,
+                      force: bool = False) -> tuple[dict[str, Any] | None, int | None]:
+        """Synced command by name (the channel's guild commands first) and the guild it is
+        scoped to. In a DM, Discord offers only commands allowed there: others raise, unless
+        ``force`` (a forged or outdated client)."""
+        guild = self.world.guild_of(channel_id or self.channel_id)
+        if guild is not None:
+            for cmd in self.guild_commands.get(guild.id, []):
+                if cmd["name"] == name and cmd.get("type", 1) == kind:
+                    return cmd, guild.id
+        found = next((c for c in self.commands if c["name"] == name and c.get("type", 1) == kind),
+                     None)
+        if guild is None and found is not None and not force and not _in_dms(found):
+            raise ValueError(f"/{name} is not available in DMs: Discord does not offer it there")
+        return found, None
 
     def _command_data(self, name: str, options: dict[str, Any] | None, subcommand: str | None,
-                      group: str | None, focused: str | None = None) -> dict[str, Any]:
+                      group: str | None, focused: str | None = None,
+                      channel_id: int | None = None, force: bool = False) -> dict[str, Any]:
         """Application-command interaction data with typed, nested options and resolved objects."""
-        cmd, guild_scoped = self._find_command(name)
+        cmd, scoped_to = self._find_command(name, channel_id=channel_id, force=force)
         defs: list[dict[str, Any]] | None = cmd.get("options", []) if cmd else None
         path: list[tuple[int, str]] = [(2, group)] if group else []
         path += [(1, subcommand)] if subcommand else []
@@ -509,19 +579,21 @@ class FakeDiscord:
         if defs and not path and any(o["type"] in (1, 2) for o in defs):
             raise ValueError(f"/{name} needs a subcommand")
         resolved: dict[str, Any] = {}
-        leaf = self._typed_options(defs, options or {}, resolved, focused)
+        guild = self.world.guild_of(channel_id or self.channel_id)
+        leaf = self._typed_options(defs, options or {}, resolved, focused, guild)
         for kind, sub in reversed(path):
             leaf = [{"type": kind, "name": sub, "options": leaf}]
         data: dict[str, Any] = {"id": cmd["id"] if cmd else str(snowflake()), "name": name,
                                 "type": 1, "options": leaf}
-        if guild_scoped:
-            data["guild_id"] = str(self.guild_id)
+        if scoped_to:
+            data["guild_id"] = str(scoped_to)
         if resolved:
             data["resolved"] = resolved
         return data
 
     def _typed_options(self, defs: list[dict[str, Any]] | None, values: dict[str, Any],
-                       resolved: dict[str, Any], focused: str | None) -> list[dict[str, Any]]:
+                       resolved: dict[str, Any], focused: str | None,
+                       guild: FakeGuild | None = None) -> list[dict[str, Any]]:
         """Type option values from the synced definitions (or the Python type when unsynced)."""
         by_name = {o["name"]: o for o in defs or []}
         if defs is not None:
@@ -541,7 +613,7 @@ class FakeDiscord:
                 raise ValueError(f"{value!r} is not a choice of option {name}")
             if kind in (6, 7, 8, 9):
                 value = str(value["id"] if isinstance(value, dict) else value)
-                self._resolve(kind, int(value), resolved)
+                self._resolve(kind, int(value), resolved, guild or self._guild(None))
             elif kind == 4:
                 value = int(value)
             elif kind == 10:
@@ -549,13 +621,14 @@ class FakeDiscord:
             out.append({"type": kind, "name": name, "value": value})
         return out
 
-    def _resolve(self, kind: int, oid: int, resolved: dict[str, Any]) -> None:
+    def _resolve(self, kind: int, oid: int, resolved: dict[str, Any], guild: FakeGuild) -> None:
         """Fill `resolved` for user/channel/role/mentionable options."""
-        if oid in self.members and kind in (6, 9):
-            resolved.setdefault("users", {})[str(oid)] = self.members[oid]["user"]
-            resolved.setdefault("members", {})[str(oid)] = self._member(oid, perms=True)
-        elif oid in self.roles and kind in (8, 9):
-            resolved.setdefault("roles", {})[str(oid)] = self.roles[oid]
+        if oid in guild.members and kind in (6, 9):
+            resolved.setdefault("users", {})[str(oid)] = guild.members[oid]["user"]
+            resolved.setdefault("members", {})[str(oid)] = self._member(oid, perms=True,
+                                                                        guild=guild)
+        elif oid in guild.roles and kind in (8, 9):
+            resolved.setdefault("roles", {})[str(oid)] = guild.roles[oid]
         elif oid in self.channels and kind == 7:
             channel = {**self.channels[oid], "permissions": "0"}
             resolved.setdefault("channels", {})[str(oid)] = channel
@@ -564,31 +637,34 @@ class FakeDiscord:
 
     async def slash(self, name: str, options: dict[str, Any] | None = None, *,
                     subcommand: str | None = None, group: str | None = None, user: UserRef = None,
-                    channel_id: int | None = None) -> InteractionHandle:
-        """A user runs /name [group] [subcommand] with options."""
-        data = self._command_data(name, options, subcommand, group)
+                    channel_id: int | None = None, force: bool = False) -> InteractionHandle:
+        """A user runs /name [group] [subcommand] with options (in a DM with the DM's
+        ``channel_id``; ``force`` sends a command Discord would not offer there)."""
+        data = self._command_data(name, options, subcommand, group, channel_id=channel_id,
+                                  force=force)
         return await self._interact(2, data, user, channel_id)
 
     async def message_command(self, name: str, message_id: int, *, user: UserRef = None
                               ) -> InteractionHandle:
         """A user picks Apps → `name` on a message: a type-3 (message) context menu command."""
-        cmd, guild_scoped = self._find_command(name, kind=3)
+        msg = self.messages[int(message_id)]
+        cmd, scoped_to = self._find_command(name, kind=3, channel_id=int(msg["channel_id"]))
         if cmd is None:
             raise ValueError(f"no message command named {name!r} was synced")
-        msg = self.messages[int(message_id)]
         data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 3,
                                 "target_id": msg["id"],
                                 "resolved": {"messages": {msg["id"]: copy.deepcopy(msg)}}}
-        if guild_scoped:
-            data["guild_id"] = str(self.guild_id)
+        if scoped_to:
+            data["guild_id"] = str(scoped_to)
         return await self._interact(2, data, user, int(msg["channel_id"]))
 
     async def autocomplete(self, name: str, options: dict[str, Any], focused: str, *,
                            subcommand: str | None = None, group: str | None = None,
-                           user: UserRef = None,
-                           channel_id: int | None = None) -> InteractionHandle:
+                           user: UserRef = None, channel_id: int | None = None,
+                           force: bool = False) -> InteractionHandle:
         """A user types into option `focused`: type-4 interaction expecting a type-8 callback."""
-        data = self._command_data(name, options, subcommand, group, focused)
+        data = self._command_data(name, options, subcommand, group, focused,
+                                  channel_id=channel_id, force=force)
         return await self._interact(4, data, user, channel_id)
 
     def _component(self, message_id: int, custom_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -790,14 +866,16 @@ class FakeDiscord:
         if not any(body.get(k) for k in ("content", "embeds", "components", "attachments",
                                           "sticker_ids", "poll")) and not extra.get("loading"):
             raise ApiError(400, 50006, "Cannot send an empty message")
-        msg = payloads.message(cid, self.guild_id, self.bot_user, body)
+        guild = self.world.guild_of(cid)
+        msg = payloads.message(cid, guild.id if guild else None, self.bot_user, body)
         msg.update({k: v for k, v in extra.items() if k != "loading"})
         if extra.get("webhook_id"):
             msg["application_id"] = str(self.application_id)
         self._store(msg, public=not ephemeral)
         if not ephemeral:
-            msg["member"] = self._member(int(self.bot_user["id"]))
-            await self.dispatch("MESSAGE_CREATE", msg, intent=INTENT_GUILD_MESSAGES)
+            if guild:
+                msg["member"] = self._member(int(self.bot_user["id"]), guild=guild)
+            await self.dispatch("MESSAGE_CREATE", msg, intent=_intent(guild))
         return msg
 
     async def _edit(self, msg: dict[str, Any], body: dict[str, Any],
@@ -810,7 +888,8 @@ class FakeDiscord:
             body = {**body, "attachments": self._attachments(body, files, msg["attachments"])}
         payloads.apply_edit(msg, body)
         if int(msg["id"]) in self._order.get(int(msg["channel_id"]), []):
-            await self.dispatch("MESSAGE_UPDATE", msg, intent=INTENT_GUILD_MESSAGES)
+            guild = self.world.guild_of(int(msg["channel_id"]))
+            await self.dispatch("MESSAGE_UPDATE", msg, intent=_intent(guild))
         return msg
 
     async def delete_message(self, message_id: int) -> None:
@@ -821,9 +900,11 @@ class FakeDiscord:
         """Forget a message and echo MESSAGE_DELETE unless it was ephemeral."""
         self.messages.pop(int(msg["id"]), None)
         if int(msg["id"]) in self._order.get(int(msg["channel_id"]), []):
-            await self.dispatch("MESSAGE_DELETE", {"id": msg["id"], "channel_id": msg["channel_id"],
-                                                   "guild_id": str(self.guild_id)},
-                                intent=INTENT_GUILD_MESSAGES)
+            guild = self.world.guild_of(int(msg["channel_id"]))
+            event = {"id": msg["id"], "channel_id": msg["channel_id"]}
+            if guild:
+                event["guild_id"] = str(guild.id)
+            await self.dispatch("MESSAGE_DELETE", event, intent=_intent(guild))
 
     # ----- REST routes -----------------------------------------------------------------------
     async def _get_me(self, call: _Call) -> tuple[int, Any]:
@@ -844,7 +925,7 @@ class FakeDiscord:
         if int(call.params["app"]) != self.application_id:
             raise ApiError(403, 50001, "Missing Access")
         guild = int(call.params["guild"]) if "guild" in call.params else None
-        if guild is not None and guild != self.guild_id:
+        if guild is not None and guild not in self.guilds:
             raise ApiError(403, 50001, "Missing Access")
         if call.method == "PUT":
             errors = limits.validate_commands(call.body or [])
@@ -971,9 +1052,10 @@ class FakeDiscord:
             target = self.messages.get(int(ref["message_id"]))
             if target is None and ref.get("fail_if_not_exists", True):
                 raise invalid_form(["message_reference: Unknown message"])
+            guild = self.world.guild_of(cid)
             extra = {"type": 19, "message_reference": {
                 **ref, "message_id": str(ref["message_id"]), "channel_id": str(cid),
-                "guild_id": str(self.guild_id)},
+                **({"guild_id": str(guild.id)} if guild else {})},
                      "referenced_message": {k: v for k, v in (target or {}).items()
                                             if k != "referenced_message"} or None}
         return 200, await self._bot_message(cid, body, call.files, **extra)
@@ -993,3 +1075,17 @@ class FakeDiscord:
     async def _typing(self, call: _Call) -> tuple[int, Any]:
         self._channel(call)
         return 204, None
+
+
+def _intent(guild: FakeGuild | None) -> int:
+    """The intent a message event in this place needs: guild messages, or DMs."""
+    return INTENT_GUILD_MESSAGES if guild else INTENT_DM_MESSAGES
+
+
+def _in_dms(command: dict[str, Any]) -> bool:
+    """Whether Discord offers a synced command in a DM with the bot (contexts, else the older
+    dm_permission flag)."""
+    contexts = command.get("contexts")
+    if contexts is not None:
+        return 1 in contexts
+    return command.get("dm_permission") is not False
