@@ -80,6 +80,16 @@ def open_app(settings: Settings) -> App:
     return app
 
 
+def attach_app(settings: Settings) -> App:
+    """Another App on the same database, taking the index as it is (no sync, no purge).
+
+    The bot's writer thread works through one of these next to the bot's own App: SQLite
+    connections belong to the thread that opened them.
+    """
+    db = open_db(settings.db_path, settings.secret_path)
+    return App(settings, db, SearchIndex(db))
+
+
 @dataclass(frozen=True)
 class Loaded:
     """What a knowledge load did: the files, and how the moderators' rows met them."""
@@ -115,7 +125,7 @@ def sync_knowledge(app: App, *, force: bool = False) -> Loaded | None:
             rows = app.db.execute("SELECT id, data FROM mod_entries ORDER BY id").fetchall()
             entries, moderated, redundant = merge_overrides(kb, rows)
             app.db.conn.executemany("DELETE FROM mod_entries WHERE id = ?",
-                               [(entry_id,) for entry_id in redundant])
+                                    [(entry_id,) for entry_id in redundant])
             app.index.rebuild(entries, kb.films.values(), moderated=moderated)
             app.db.execute("DELETE FROM interpretations")
             app.db["interpretations"].insert_all(

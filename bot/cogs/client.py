@@ -1,14 +1,25 @@
-"""The bot class: takes the App, loads the cogs in ``setup_hook``, syncs only on request."""
+"""The bot class: takes the App, loads the cogs in ``setup_hook``, syncs only on request.
+
+The event loop never waits on SQLite for a write: cogs hand every write to ``write`` (the
+caller awaits the commit: votes, curation) or ``write_later`` (nobody waits: the question
+log), which run it on the writer thread (``bot.writer``) with a connection of its own.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import discord
 from discord.ext import commands
 
-from bot.app import App
+from bot.app import App, attach_app
 from bot.cogs.respond import NO_PINGS
+from bot.writer import Writer
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +47,23 @@ class BotClient(commands.Bot):
         )
         self.app = app
         self.sync_on_start = sync
+        self.writer = Writer(lambda: attach_app(app.settings))
+
+    async def write(self, fn: Callable[[App], T]) -> T:
+        """Run ``fn(app)`` on the writer thread; return its result once it is committed."""
+        return await self.writer.run(fn)
+
+    def write_later(self, fn: Callable[[App], Any]) -> None:
+        """Queue ``fn(app)`` on the writer thread without waiting (failures are logged)."""
+        self.writer.submit(fn)
+
+    async def close(self) -> None:
+        """Stop the gateway and the cogs first, then let the writer finish its queue."""
+        await super().close()
+        await asyncio.to_thread(self.writer.close)
 
     async def setup_hook(self) -> None:
+        await asyncio.to_thread(self.writer.start)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.sync_on_start:
