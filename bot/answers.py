@@ -28,7 +28,9 @@ from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
 from bot.pseudonyms import pseudonym
 from bot.store import now, write
-from bot.words import clean
+from bot.usernumbers import require_id
+from bot.usertext import clean
+from bot.words import MAX_INPUT
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -127,7 +129,8 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True,
     ``asker``: who asks, and from which server; community entries then carry that server's
     latest poll. Without one, or from a DM, there are no standings.
     """
-    text = clean(question)
+    question, source = clean(question), clean(source)
+    text = question[:MAX_INPUT]  # bounded work on any text (bot.words)
     query = app.index.analyse(text)
     hits = app.index.search_query(query)
     top = hits[0] if hits else None
@@ -266,6 +269,7 @@ def record_feedback(db: Database, entry_id: str, user_id: int, helpful: bool
 
     Kept under a pseudonym of the user (``bot.pseudonyms``), never their id.
     """
+    require_id(user_id, "user_id")
     with write(db):
         db["feedback"].upsert(
             {"entry_id": entry_id, "voter": pseudonym(db, f"feedback:{entry_id}", user_id),

@@ -32,6 +32,7 @@ from bot.entry_rows import entry_from_row, film_dict, index_entry
 from bot.knowledge import Entry, Film
 from bot.query import Lexicon, Query, analyse
 from bot.store import ENTRY_SEARCH_COLUMNS, get_meta, set_meta, write
+from bot.usertext import clean
 from bot.words import stem, words
 
 log = logging.getLogger(__name__)
@@ -213,7 +214,7 @@ class SearchIndex:
 
     def ids(self, prefix: str = "", limit: int = 25) -> list[tuple[str, str]]:
         """(id, title) pairs whose id or title starts with / contains ``prefix`` (autocomplete)."""
-        like = f"%{prefix.replace('%', '').replace('_', '')}%"
+        like = f"%{clean(prefix).replace('%', '').replace('_', '')}%"
         return [
             (r[0], r[1])
             for r in self.db.execute(

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from bot import usertext
+
 _TOKEN = re.compile(r"[^\W_]+")
 _STEMMER = snowballstemmer.stemmer("english")
 MAX_INPUT = 2000  # characters of a question looked at (the /ask limit is 1,000)
@@ -70,13 +72,8 @@ SHORTHAND = {
 
 
 def clean(text: str) -> str:
-    """The text with unencodable characters (lone surrogates) replaced, at most MAX_INPUT long."""
-    text = text[:MAX_INPUT]
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
+    """At most MAX_INPUT characters of ``text``, lone surrogates replaced (``bot.usertext``)."""
+    return usertext.clean(text[:MAX_INPUT])
 
 
 def normalize(text: str) -> str:

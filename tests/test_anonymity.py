@@ -283,7 +283,7 @@ def test_upgrading_a_database_with_an_index_keeps_answers_right(tmp_path: Path,
     from bot.store import m007_forget_rewritten_ids
 
     settings = Settings(db_path=tmp_path / "old.db", knowledge_path=pack)
-    # The index as the current code writes it (m008 replaced the one m001 made), then the
+    # The index as the current code writes it (m009 replaced the one m001 made), then the
     # VACUUM of m007 run over it, as an upgrade from before m006 does.
     db = open_db(settings.db_path)
     old = App(settings, db, SearchIndex(db))

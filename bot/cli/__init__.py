@@ -40,6 +40,7 @@ from bot import __version__
 from bot.answers import ask as ask_question
 from bot.app import App
 from bot.cli.dashboard import dashboard
+from bot.cli.db import db
 from bot.cli.group import BotGroup
 from bot.cli.kb import kb
 from bot.cli.options import (
@@ -109,6 +110,7 @@ def console(app: App) -> None:
     """Talk to the bot in the terminal, as in a channel (help lists the commands)."""
     from bot.console import Console
 
+    sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # bytes that are not UTF-8
     Console(app, interactive=sys.stdin.isatty()).run()
 
 
@@ -159,3 +161,4 @@ cli.add_command(kb)
 cli.add_command(poll)
 cli.add_command(config)
 cli.add_command(dashboard)
+cli.add_command(db)
