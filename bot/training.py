@@ -59,7 +59,7 @@ def folded(entries: Sequence[Entry], fold: int, folds: int = FOLDS
     """
     kept, held = [], []
     for entry in entries:
-        phrasings = [entry.title, *entry.questions]
+        phrasings = list(dict.fromkeys((entry.title, *entry.questions)))
         out = [p for p in phrasings if zlib.crc32(f"{entry.id}\n{p}".encode()) % folds == fold]
         stay = [p for p in phrasings if p not in out]
         if not stay:  # nothing left to find it by: hold out all but one
