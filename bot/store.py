@@ -308,3 +308,30 @@ def m007_forget_rewritten_ids(db: Database) -> None:
     if busy:
         log.warning("another connection kept the write-ahead log busy: it still holds the "
                     "voter ids the migration removed until the next checkpoint")
+
+
+@migrations()
+def m008_poll_message_state(db: Database) -> None:
+    """What each poll's messages last showed (``bot.poll_messages``): its discussion thread,
+    the state its message was last edited to, and its results post, so every message can
+    catch up with the database after a crash, and the results are posted once.
+
+    Polls closed before this version count as shown and posted: an upgrade posts no results
+    for old polls.
+    """
+    db["poll_posts"].create(
+        {
+            "poll_id": int,
+            "thread_id": int,  # the discussion thread on the poll message
+            "shown": str,  # what the poll message last showed: 'open', or the closed_at shown
+            "results_channel_id": int,  # where the results post is (or is being posted)
+            "results_message_id": int,
+            "results_nonce": str,  # the Discord nonce of a post that may be in flight
+            "results_started_at": str,  # when that post was started, to look for it
+            "results_for": str,  # the closed_at of the closing the results post shows
+        },
+        pk="poll_id",
+        foreign_keys=[("poll_id", "polls", "id")],
+    )
+    db.execute("INSERT INTO poll_posts (poll_id, shown, results_for) "
+               "SELECT id, closed_at, closed_at FROM polls WHERE status = 'closed'")

@@ -293,9 +293,18 @@ HOUSEKEEPING = {
     "curation.list_entries": "the entries, as /ask answers them anyway",
     "curation.search_entries": "entries by id, title or words",
     "exchange.removed_entry_paths": "file paths of entries moderators removed",
+    # what the bot's own poll messages show, in the poll's own channel:
+    "poll_messages.state": "the bot's record of its messages for one poll",
+    "poll_messages.lagging": "which poll messages and results posts to redo after a crash",
+    "poll_messages.set_thread": "remembers the thread the bot started on its poll message",
+    "poll_messages.mark_shown": "remembers what the bot's poll message shows",
+    "poll_messages.begin_results": "marks the bot's results post before sending it",
+    "poll_messages.record_results": "remembers the bot's results post",
+    "poll_messages.skip_results": "no results post where the bot may not post",
+    "poll_messages.forget_results_message": "the bot's results post was deleted",
 }
 SCOPED_MODULES = ("polls", "votes", "poll_results", "guilds", "suggestions", "answers",
-                  "retention", "curation", "audit", "exchange")
+                  "retention", "curation", "audit", "exchange", "poll_messages")
 FRONT_ENDS_NEVER_CALL = ("record_audit", "load_for_message", "log_question", "unanswered")
 
 
