@@ -32,6 +32,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.errors import InvalidInput, PollNotFound
+from bot.poll_results import Tally, message_tally
 from bot.polls import check_id
 from bot.store import iso, write
 
@@ -97,6 +98,19 @@ def state(db: Database, poll_id: int) -> PollPost:
     if row is None:
         raise PollNotFound(f"There is no poll #{poll_id} here; it may have been removed.")
     return PollPost(*row)
+
+
+def with_tally(db: Database, poll_id: int) -> tuple[PollPost, Tally]:
+    """The bookkeeping and the tally as of one moment (one read transaction), so what the
+    bot draws and what it then records as shown can't come from two different states."""
+    check_id(poll_id, "poll_id")
+    if db.conn.in_transaction:  # the caller's transaction is the moment
+        return state(db, poll_id), message_tally(db, poll_id)
+    db.execute("BEGIN")
+    try:
+        return state(db, poll_id), message_tally(db, poll_id)
+    finally:
+        db.conn.rollback()  # nothing was written: just end the read
 
 
 def lagging(db: Database) -> list[int]:

@@ -171,3 +171,13 @@ def test_upgrading_posts_no_results_for_polls_closed_before(tmp_path: Path) -> N
         assert still_open.message_lags  # open polls are edited at start-up anyway
     finally:
         db.close()
+
+
+def test_with_tally_reads_one_moment(db) -> None:
+    poll = posted(db)
+    post, tally = poll_messages.with_tally(db, poll.id)
+    assert post.status == tally.poll.status == "open" and tally.total_voters == 0
+    assert not db.conn.in_transaction  # the read is over
+    with pytest.raises(PollNotFound):
+        poll_messages.with_tally(db, 999)
+    assert not db.conn.in_transaction

@@ -295,6 +295,7 @@ HOUSEKEEPING = {
     "exchange.removed_entry_paths": "file paths of entries moderators removed",
     # what the bot's own poll messages show, in the poll's own channel:
     "poll_messages.state": "the bot's record of its messages for one poll",
+    "poll_messages.with_tally": "the bars on the poll's own message, with that bookkeeping",
     "poll_messages.lagging": "which poll messages and results posts to redo after a crash",
     "poll_messages.set_thread": "remembers the thread the bot started on its poll message",
     "poll_messages.mark_shown": "remembers what the bot's poll message shows",

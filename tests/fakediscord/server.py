@@ -155,6 +155,7 @@ class FakeDiscord(ChannelRoutes):
         self._changed = asyncio.Event()
         self._inflight, self._last_request_end = 0, 0.0
         self._slow: list[list[Any]] = []  # [method, path pattern, seconds, calls left]
+        self.held = 0  # requests slow_down() has held so far (they are handled afterwards)
         self._limited: list[list[Any]] = []  # [method, path pattern, retry_after, calls left]
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -755,10 +756,12 @@ class FakeDiscord(ChannelRoutes):
     async def _rest_inner(self, request: web.Request) -> web.StreamResponse:
         """Route and record one call (see _rest)."""
         path, method = request.match_info["path"], request.method
+        body, files = await self._parse_body(request)  # all of it arrived, then it waits
         slow = self._take(self._slow, method, path)
         if slow is not None:
+            self.held += 1
+            self._bump()
             await asyncio.sleep(slow[2])
-        body, files = await self._parse_body(request)
         query = dict(request.query)
         record = RecordedRequest(method, path, body, 0, time.monotonic(), query, files)
         limited = self._take(self._limited, method, path)
