@@ -314,7 +314,8 @@ def m007_forget_rewritten_ids(db: Database) -> None:
 def m008_poll_message_state(db: Database) -> None:
     """What each poll's messages last showed (``bot.poll_messages``): its discussion thread,
     the state its message was last edited to, and its results post, so every message can
-    catch up with the database after a crash, and the results are posted once.
+    catch up with the database after a crash, and the results are posted once. And the
+    entry forms the core refused (``bot.drafts``), so "Fix and resubmit" survives a restart.
 
     Polls closed before this version count as shown and posted: an upgrade posts no results
     for old polls.
@@ -335,3 +336,14 @@ def m008_poll_message_state(db: Database) -> None:
     )
     db.execute("INSERT INTO poll_posts (poll_id, shown, results_for) "
                "SELECT id, closed_at, closed_at FROM polls WHERE status = 'closed'")
+    db["form_drafts"].create(
+        {
+            "id": int,
+            "owner_id": int,  # the moderator who wrote it; nobody else can reopen it
+            "guild_id": int,  # where they wrote it
+            "target": str,  # JSON: what saving the form does (add, edit, approve...)
+            "fields": str,  # JSON: the text of each field as they left it
+            "created_at": str,
+        },
+        pk="id",
+    )

@@ -26,6 +26,7 @@ from bot import (
     answers,
     audit,
     curation,
+    drafts,
     exchange,
     guilds,
     moderators,
@@ -61,6 +62,7 @@ class World:
     closed: int
     suggestion: int
     tmp: Path
+    draft: int
 
 
 @pytest.fixture
@@ -78,10 +80,11 @@ def world(settings: Settings, tmp_path: Path) -> World:
     answers.ask(app, UNANSWERED, source="discord:111/5", asker=MEMBER_A)
     curation.edit_entry(app, MOD_A, "no-kiss", {"answer": "They never kiss."})
     made = suggestions.suggest(app, MEMBER_A, 5, "Whose dog?", "Please explain the dog.")
+    draft = drafts.save_draft(db, MOD_A, {"kind": "add"}, {"answer": "A long answer."})
     incoming = tmp_path / "incoming"
     exchange.export_entries(app, OPERATOR, incoming)  # a file for import_entries to read
     try:
-        yield World(app, poll.id, anonymous.id, closed.id, made.id, incoming)
+        yield World(app, poll.id, anonymous.id, closed.id, made.id, incoming, draft.id)
     finally:
         app.close()
 
@@ -139,6 +142,10 @@ def nothing_of_a(world: World, result: Any) -> None:
 def new_poll_in_b(world: World, poll: polls.Poll) -> None:
     assert poll.guild_id == B  # their own server's poll: A sees nothing of it
     assert poll.id not in {p.id for p in polls.list_polls(world.app.db, MEMBER_A, status=None)}
+
+
+def own_draft_in_b(world: World, draft: drafts.Draft) -> None:
+    assert draft.guild_id == B and draft.id != world.draft  # their own, where they are
 
 
 def a_keeps_its_setting(world: World, result: Any) -> None:
@@ -220,6 +227,14 @@ TABLE: dict[str, tuple[Call, dict[str, Expect]]] = {
         lambda w, a: suggestions.suggest(w.app, a, 5, "Spam", "spam"),
         {"wrong server": refused(), "dm": refused(),
          "no rights": allowed("members suggest in a curating server")}),
+    "drafts.save_draft": (
+        lambda w, a: drafts.save_draft(w.app.db, a, {"kind": "add"}, {"answer": "mine"}),
+        {"wrong server": allowed("a moderator keeps their own form, in their own server",
+                                 own_draft_in_b),
+         "dm": refused(), "no rights": refused()}),
+    "drafts.load_draft": (
+        lambda w, a: drafts.load_draft(w.app.db, a, w.draft), each(NotFound) | {
+            "dm": refused(NotFound), "no rights": refused(NotFound)}),
     "suggestions.get_suggestion": (
         lambda w, a: suggestions.get_suggestion(w.app, a, w.suggestion), each(NotFound)),
     "suggestions.queue": (
@@ -333,7 +348,9 @@ def test_every_core_function_keeps_its_walls(world: World, name: str, attacker: 
     assert re.fullmatch(r"[A-Z].{10,400}[.?]", message, re.S), message  # a sentence
     if isinstance(error, NotFound):  # worded exactly like an id that never existed
         assert re.fullmatch(r"There is no poll #\d+ here; it may have been removed\.|"
-                            r"No suggestion #\d+ here\.", message), message
+                            r"No suggestion #\d+ here\.|That form is no longer kept "
+                            r"\(drafts are kept for a day\); please run the command again\.",
+                            message), message
     assert dump(world.app) == before, f"{name} as {attacker} changed the database"
 
 

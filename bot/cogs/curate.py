@@ -31,25 +31,30 @@ from discord.ext import commands
 from bot import suggestions
 from bot.audit import audit_log
 from bot.cogs.client import BotClient
+from bot.cogs.controls import disable_at
 from bot.cogs.curate_views import (
     PER_PAGE,
     QUEUE_SHOWN,
-    ConfirmRemove,
-    EntryPages,
+    AnswerButton,
+    PageButton,
     QueueButton,
-    UnansweredButtons,
+    RemoveButton,
     audit_text,
+    confirm_remove,
     entry_lines,
     list_embed,
+    pages_view,
     queue_embed,
     queue_view,
     unanswered_embed,
+    unanswered_view,
 )
 from bot.cogs.embeds import COLOUR, MESSAGE_MAX, clip, entry_embed
 from bot.cogs.members import actor_of
 from bot.cogs.modals import (
     EntryModal,
     EntryTarget,
+    FixButton,
     SuggestModal,
     film_line,
 )
@@ -83,7 +88,8 @@ class Curate(commands.GroupCog, group_name="kb",
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(QueueButton)
+        self.bot.add_dynamic_items(QueueButton, RemoveButton, PageButton, AnswerButton,
+                                   FixButton)
 
     # ------------------------------------------------------------ entries
 
@@ -131,11 +137,13 @@ class Curate(commands.GroupCog, group_name="kb",
     async def remove(self, interaction: discord.Interaction, entry_id: EntryId) -> None:
         check_curator(self.bot.app, actor_of(interaction), "remove entries")
         entry = get_entry(self.bot.app, entry_id)
+        view, until = confirm_remove(interaction.user.id, entry.id)
         await reply(interaction, f"Remove `{entry.id}` ({entry.title})? The bot stops "
-                    "answering with it at once. Only you can confirm.", ephemeral=True,
+                    "answering with it at once. Only you can confirm, within five minutes.",
+                    ephemeral=True, view=view,
                     embed=entry_embed(entry, film_line=film_line(self.bot, entry),
-                                      show_spoilers=True),
-                    view=ConfirmRemove(interaction.user.id, entry.id))
+                                      show_spoilers=True))
+        disable_at(interaction, until, "This confirmation expired; nothing was removed.")
 
     @app_commands.command(name="show", description="One entry with its questions and tags")
     @app_commands.rename(entry_id="id")
@@ -161,7 +169,7 @@ class Curate(commands.GroupCog, group_name="kb",
             rows, pages = list_entries(self.bot.app, page, PER_PAGE)
         kwargs: dict = {"embed": list_embed(rows, page, pages)}
         if pages > 1:
-            kwargs["view"] = EntryPages(interaction.user.id, page, pages)
+            kwargs["view"] = pages_view(interaction.user.id, page, pages)
         await reply(interaction, ephemeral=True, **kwargs)
 
     @app_commands.command(name="search", description="Find entries by id, title or words")
@@ -192,7 +200,7 @@ class Curate(commands.GroupCog, group_name="kb",
         items = unanswered_questions(self.bot.app, actor_of(interaction), days=days)
         kwargs: dict = {"embed": unanswered_embed(items, days)}
         if items:
-            kwargs["view"] = UnansweredButtons(interaction.user.id, items)
+            kwargs["view"] = unanswered_view(interaction.user.id, items, days)
         await reply(interaction, ephemeral=True, **kwargs)
 
     @app_commands.command(name="audit", description="Who changed what, newest first")

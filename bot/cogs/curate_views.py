@@ -1,17 +1,21 @@
 """Buttons and listings for /kb: remove confirmation, entry pages, the suggestion queue,
 unanswered questions.
 
-The queue's Approve / Reject buttons are ``DynamicItem``s (``kbq:<action>:<suggestion>``,
-as in ``views.py``): they keep working after a restart, and every click re-checks the
-clicking member and the suggestion in the database, so a leaked or forged custom_id
-changes nothing. The other views belong to one ephemeral reply: only the member who ran
-the command may press them, and they time out.
+Every button is a ``DynamicItem`` (``bot.cogs.controls``): its custom_id holds what it acts
+on and who may press it, so it keeps working after a restart, and every click re-checks
+the clicking member and the data in the database, so a leaked or forged custom_id changes
+nothing. The queue's buttons (``kbq:<action>:<suggestion>``) are for any moderator; the
+others belong to one private reply and to the member who ran the command. The removal
+confirmation expires after five minutes: its buttons are then disabled, and a late press
+says to run the command again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import time
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -19,13 +23,13 @@ import discord
 
 from bot import suggestions
 from bot.audit import AuditRecord
+from bot.cogs.controls import EXPIRES, OWNER, b36, check_owner, expired, expiry, from_b36
 from bot.cogs.embeds import COLOUR, clip
 from bot.cogs.errors import guarded
 from bot.cogs.members import actor_of
 from bot.cogs.modals import (
     EntryModal,
     EntryTarget,
-    OwnedView,
     RejectModal,
 )
 from bot.curation import (
@@ -34,6 +38,7 @@ from bot.curation import (
     check_curator,
     list_entries,
     remove_entry,
+    unanswered_questions,
 )
 from bot.errors import InvalidInput
 from bot.suggestions import Suggestion
@@ -47,6 +52,9 @@ UNANSWERED_BUTTONS = 5
 DESCRIPTION_MAX = 4000
 FIELD_MAX = 1024
 QUEUE_LABELS = {"approve": "Approve", "spoiler": "Approve as spoiler", "reject": "Reject"}
+ENTRY_ID = r"(?P<entry>[a-z0-9-]{1,64})"
+REMOVE_SECONDS = 300.0
+UNANSWERED_LOOKUP = 200  # questions searched for the one a button names
 
 
 # ---------------------------------------------------------------- rendering
@@ -117,66 +125,94 @@ def unanswered_embed(items: Sequence[UnansweredQuestion], days: int) -> discord.
 # ---------------------------------------------------------------- views
 
 
-class ConfirmRemove(OwnedView):
-    """``/kb remove``: nothing happens until the member who asked presses Remove."""
+class RemoveButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=rf"kbrm:(?P<action>y|n):{OWNER}:{EXPIRES}:{ENTRY_ID}"):
+    """``/kb remove``: Remove or Keep it; nothing happens until the member who asked presses
+    one, within five minutes."""
 
-    def __init__(self, owner_id: int, entry_id: str):
-        super().__init__(owner_id, timeout=300)
-        self.entry_id = entry_id
+    def __init__(self, remove: bool, owner_id: int, expires: int, entry_id: str):
+        self.remove, self.owner_id, self.expires, self.entry_id = (
+            remove, owner_id, expires, entry_id)
+        super().__init__(discord.ui.Button(
+            label="Remove" if remove else "Keep it",
+            style=discord.ButtonStyle.danger if remove else discord.ButtonStyle.secondary,
+            custom_id=f"kbrm:{'y' if remove else 'n'}:{b36(owner_id)}:{b36(expires)}:"
+                      f"{entry_id}"))
 
-    @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction,
-                      button: discord.ui.Button[ConfirmRemove]) -> None:
-        await guarded(interaction, self._remove(interaction))
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> RemoveButton:
+        return cls(match["action"] == "y", from_b36(match["owner"]),
+                   from_b36(match["expires"]), match["entry"])
 
-    async def _remove(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await guarded(interaction, self._press(interaction))
+
+    async def _press(self, interaction: discord.Interaction) -> None:
+        check_owner(self.owner_id, interaction)
+        none = discord.AllowedMentions.none()
+        if time.time() >= self.expires:
+            await expired(interaction, f"This confirmation expired; `{self.entry_id}` was not "
+                                       f"removed. Run `/kb remove id:{self.entry_id}` again.")
+            return
+        if not self.remove:
+            await interaction.response.edit_message(
+                content=f"Kept `{self.entry_id}`; nothing changed.", embed=None, view=None,
+                allowed_mentions=none)
+            return
         client: BotClient = interaction.client  # type: ignore[assignment]
         entry = remove_entry(client.app, actor_of(interaction), self.entry_id)
-        self.stop()
         await interaction.response.edit_message(
             content=f"Removed `{entry.id}` ({entry.title}). `/kb audit id:{entry.id}` has the "
-                    "old text.", view=None, allowed_mentions=discord.AllowedMentions.none())
-
-    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction,
-                     button: discord.ui.Button[ConfirmRemove]) -> None:
-        self.stop()
-        await interaction.response.edit_message(content=f"Kept `{self.entry_id}`; nothing "
-                                                        "changed.", view=None)
+                    "old text.", view=None, allowed_mentions=none)
 
 
-class EntryPages(OwnedView):
-    """``/kb list``: previous / next page."""
+def confirm_remove(owner_id: int, entry_id: str) -> tuple[discord.ui.View, int]:
+    """The two buttons of a removal confirmation, and when they expire."""
+    until = expiry(REMOVE_SECONDS)
+    view = discord.ui.View(timeout=None)
+    view.add_item(RemoveButton(True, owner_id, until, entry_id))
+    view.add_item(RemoveButton(False, owner_id, until, entry_id))
+    return view, until
 
-    def __init__(self, owner_id: int, page: int, pages: int):
-        super().__init__(owner_id, timeout=600)
-        self.page, self.pages = page, pages
-        self._update()
 
-    def _update(self) -> None:
-        self.previous.disabled = self.page <= 1
-        self.next.disabled = self.page >= self.pages
+class PageButton(discord.ui.DynamicItem[discord.ui.Button],
+                 template=rf"kbpage:{OWNER}:(?P<page>[0-9]{{1,5}}):(?P<step>p|n)"):
+    """``/kb list``: the previous or next page, from the page the message shows."""
 
-    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+    def __init__(self, owner_id: int, page: int, step: int, pages: int | None = None):
+        self.owner_id, self.page, self.step = owner_id, page, step
+        super().__init__(discord.ui.Button(
+            label="Previous" if step < 0 else "Next", style=discord.ButtonStyle.secondary,
+            custom_id=f"kbpage:{b36(owner_id)}:{page}:{'p' if step < 0 else 'n'}",
+            disabled=pages is not None and not 1 <= page + step <= pages))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> PageButton:
+        return cls(from_b36(match["owner"]), int(match["page"]),
+                   -1 if match["step"] == "p" else 1)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await guarded(interaction, self._turn(interaction))
+
+    async def _turn(self, interaction: discord.Interaction) -> None:
+        check_owner(self.owner_id, interaction)
         client: BotClient = interaction.client  # type: ignore[assignment]
-        page = max(1, self.page + step)
+        page = max(1, self.page + self.step)
         rows, pages = list_entries(client.app, page, PER_PAGE)
         if page > pages:  # entries were removed meanwhile
             page = pages
             rows, pages = list_entries(client.app, page, PER_PAGE)
-        self.page, self.pages = page, pages
-        self._update()
-        await interaction.response.edit_message(embed=list_embed(rows, page, pages), view=self)
+        await interaction.response.edit_message(embed=list_embed(rows, page, pages),
+                                                view=pages_view(self.owner_id, page, pages))
 
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction,
-                       button: discord.ui.Button[EntryPages]) -> None:
-        await guarded(interaction, self._turn(interaction, -1))
 
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction,
-                   button: discord.ui.Button[EntryPages]) -> None:
-        await guarded(interaction, self._turn(interaction, +1))
+def pages_view(owner_id: int, page: int, pages: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton(owner_id, page, -1, pages))
+    view.add_item(PageButton(owner_id, page, +1, pages))
+    return view
 
 
 class QueueButton(discord.ui.DynamicItem[discord.ui.Button],
@@ -231,25 +267,50 @@ def queue_view(pending: Sequence[Suggestion]) -> discord.ui.View | None:
     return view
 
 
-class UnansweredButtons(OwnedView):
-    """``/kb unanswered``: "Answer 1".."Answer 5" open the entry form for that question."""
+def question_key(text: str) -> str:
+    """A short, stable name for an unanswered question, to fit in a custom_id."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
-    def __init__(self, owner_id: int, items: Sequence[UnansweredQuestion]):
-        super().__init__(owner_id)
-        for n, question in enumerate(items[:UNANSWERED_BUTTONS], 1):
-            button: discord.ui.Button[UnansweredButtons] = discord.ui.Button(
-                label=f"Answer {n}", style=discord.ButtonStyle.primary)
-            button.callback = self._opener(question.text)  # type: ignore[method-assign]
-            self.add_item(button)
 
-    def _opener(self, text: str) -> Callable[[discord.Interaction], Awaitable[None]]:
-        async def open_form(interaction: discord.Interaction) -> None:
-            await guarded(interaction, self._open(interaction, text))
-        return open_form
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=rf"kbans:{OWNER}:(?P<n>[0-9]{{1,2}}):(?P<days>[0-9a-z]{{1,3}}):"
+                            r"(?P<key>[0-9a-f]{16})"):
+    """``/kb unanswered``: "Answer n" opens the entry form for that question."""
 
-    async def _open(self, interaction: discord.Interaction, text: str) -> None:
+    def __init__(self, owner_id: int, n: int, days: int, key: str):
+        self.owner_id, self.n, self.days, self.key = owner_id, n, days, key
+        super().__init__(discord.ui.Button(
+            label=f"Answer {n}", style=discord.ButtonStyle.primary,
+            custom_id=f"kbans:{b36(owner_id)}:{n}:{b36(days)}:{key}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> AnswerButton:
+        return cls(from_b36(match["owner"]), int(match["n"]), from_b36(match["days"]),
+                   match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await guarded(interaction, self._open(interaction))
+
+    async def _open(self, interaction: discord.Interaction) -> None:
+        check_owner(self.owner_id, interaction)
         client: BotClient = interaction.client  # type: ignore[assignment]
-        check_curator(client.app, actor_of(interaction), "add entries")
+        actor = actor_of(interaction)
+        check_curator(client.app, actor, "add entries")
+        asked = unanswered_questions(client.app, actor, self.days, UNANSWERED_LOOKUP)
+        text = next((q.text for q in asked if question_key(q.text) == self.key), None)
+        if text is None:
+            raise InvalidInput("That question is no longer unanswered (an entry answers it "
+                               "now, or it left the list); run `/kb unanswered` again.")
         await interaction.response.send_modal(EntryModal(
             interaction.user.id, EntryTarget("add", question=text),
             {"title": text[:1].upper() + text[1:], "questions": text}))
+
+
+def unanswered_view(owner_id: int, items: Sequence[UnansweredQuestion],
+                    days: int) -> discord.ui.View:
+    """"Answer 1".."Answer 5" for the first questions of ``/kb unanswered``."""
+    view = discord.ui.View(timeout=None)
+    for n, question in enumerate(items[:UNANSWERED_BUTTONS], 1):
+        view.add_item(AnswerButton(owner_id, n, days, question_key(question.text)))
+    return view
