@@ -17,6 +17,8 @@ from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
 from bot.pseudonyms import pseudonym
 from bot.store import now, write
+from bot.usernumbers import require_id
+from bot.usertext import clean
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -78,6 +80,7 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True,
     ``asker``: who asks, and from which server; community entries then carry that server's
     latest poll. Without one, or from a DM, there are no standings.
     """
+    question, source = clean(question), clean(source)
     hits = app.index.search(question)
     top = hits[0] if hits else None
     answered = top is not None and top.confidence >= ANSWER_THRESHOLD
@@ -141,6 +144,7 @@ def record_feedback(db: Database, entry_id: str, user_id: int, helpful: bool
 
     Kept under a pseudonym of the user (``bot.pseudonyms``), never their id.
     """
+    require_id(user_id, "user_id")
     with write(db):
         db["feedback"].upsert(
             {"entry_id": entry_id, "voter": pseudonym(db, f"feedback:{entry_id}", user_id),

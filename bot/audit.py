@@ -21,6 +21,8 @@ from sqlite_utils import Database
 from bot.app import App
 from bot.moderators import Actor, require_curator
 from bot.store import dumps, now
+from bot.usernumbers import count
+from bot.usertext import clean
 
 MAX_AUDIT_ROWS = 200
 SERVER_ACTIONS = ("approve", "reject", "link")  # rows holding one server's data
@@ -63,7 +65,7 @@ def audit_log(app: App, actor: Actor, entry_id: str | None = None, limit: int = 
               ) -> list[AuditRecord]:
     """The newest audit rows first, for one entry or all (curators; see the module doc)."""
     require_curator(actor, app.settings.kb_guilds, "read the audit log")
-    limit = max(1, min(limit, MAX_AUDIT_ROWS))
+    limit, entry_id = count(limit, "limit", high=MAX_AUDIT_ROWS), entry_id and clean(entry_id)
     where, params = ("entry_id = ?", [entry_id]) if entry_id else ("1", [])
     if not actor.is_operator:
         where += (f" AND (action NOT IN ({', '.join('?' * len(SERVER_ACTIONS))})"

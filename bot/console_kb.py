@@ -210,7 +210,8 @@ class KbCommands(EntryForm):
 
     def _kb_export(self, arg: str) -> None:
         result = export_entries(self.app, self.actor, Path(_need(arg, "kb export DIR")))
-        lines = [f"wrote {p}" for p in result.written]
+        lines = [f"{'wrote' if f.path in result.written else f.status} {f.path}"
+                 + (f": {f.note}" if f.note else "") for f in result.files]
         lines += [f"to delete: {p}" for p in result.to_delete]
         self.say("\n".join(lines) or "nothing to export: no moderator changes")
 

@@ -23,8 +23,19 @@ files changed) ``bot.app.merge_overrides`` layers those rows over the YAML again
 * a moderator's version of an entry wins over the YAML file with the same id, and a
   moderator's removal hides the YAML entry: overrides survive reloads;
 * once the YAML says exactly the same thing (the override was exported with
-  ``kb export``, reviewed and committed), the override is dropped as redundant, and a
-  removal is dropped once the file is gone.
+  ``kb export``, reviewed and committed), the override is dropped as redundant;
+* a removal (a tombstone: ``data`` is NULL) is never dropped by a reload. A missing file
+  is no evidence that its deletion was committed: in a half-finished checkout or a
+  branch switch the file is gone for a moment and then back, and dropping the tombstone
+  then would bring the removed entry back. A kept tombstone costs one row and hides
+  nothing while the file is gone; it hides the file again if it comes back. It ends
+  only when a moderator brings the entry back: ``/kb add`` with that id, or ``kb import``
+  of its file (the version imported then becomes redundant once the files match it).
+
+The files are read outside any transaction; reading the rows, dropping redundant ones,
+rebuilding the index and recording the files' hash then happen in one ``BEGIN IMMEDIATE``
+transaction (``bot.app.sync_knowledge``), so a change another process commits meanwhile
+is never lost or undone.
 
 So the workflow is: moderators curate in Discord, someone runs ``kb export`` into the
 pack, reviews the diff, deletes the files listed as "to delete", commits, reloads.
@@ -48,6 +59,8 @@ from bot.errors import InvalidInput, NotFound
 from bot.knowledge import Entry, parse_entry
 from bot.moderators import Actor, require_curator, require_moderator
 from bot.store import dumps, iso, now, write
+from bot.usernumbers import count
+from bot.usertext import clean, clean_data
 from bot.yamlin import YamlDoc
 
 log = logging.getLogger(__name__)
@@ -132,7 +145,7 @@ def _validate(app: App, data: Mapping[str, Any], film: str | None) -> Entry:
     """An Entry from user data, or Problems listing every field to fix."""
     if not isinstance(data, Mapping):
         raise Problems(["the entry must be a mapping of field names to values"])
-    data = dict(data)
+    data = clean_data(dict(data))
     film = film_id(app, film or data.pop("film", None))
     data.pop("film", None)
     entry, problems = _check_fields(data, film)
@@ -248,6 +261,7 @@ def remove_entry(app: App, actor: Actor, entry_id: str) -> Entry:
 
 def get_entry(app: App, entry_id: str) -> Entry:
     """The entry as the bot answers it now; NotFound suggests close ids."""
+    entry_id = clean(entry_id)
     entry = app.index.get(entry_id.strip())
     if entry is None:
         close = [i for i, _ in app.index.ids(entry_id.strip()[:40], limit=3)] if entry_id else []
@@ -267,19 +281,20 @@ def _rows(app: App, where: str = "1", params: list[Any] | None = None,
 
 def list_entries(app: App, page: int = 1, per_page: int = 10) -> tuple[list[EntryRow], int]:
     """One page (1-based) of entries by id, and the number of pages (at least 1)."""
-    if not 1 <= per_page <= MAX_PER_PAGE:
+    if type(per_page) is not int or not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput(f"per_page must be between 1 and {MAX_PER_PAGE}.")
-    if page < 1:
+    if type(page) is not int or page < 1:
         raise InvalidInput("Pages start at 1.")
     total = app.db.execute("SELECT count(*) FROM entries").fetchone()[0]
     pages = max(1, math.ceil(total / per_page))
+    page = min(page, pages + 1)  # past the end: no rows (and no 64-bit overflow)
     rows = _rows(app, tail="LIMIT ? OFFSET ?", params=[per_page, (page - 1) * per_page])
     return rows, pages
 
 
 def search_entries(app: App, text: str, limit: int = 10) -> list[EntryRow]:
     """Entries whose id or title contains ``text``, then the best word matches."""
-    text = text.strip()
+    text, limit = clean(text).strip(), count(limit, "limit", high=100)
     if not text:
         return []
     ids = [i for i, _ in app.index.ids(text, limit=limit)]
@@ -297,8 +312,7 @@ def unanswered_questions(app: App, actor: Actor, days: int = 30, limit: int = 10
     """The questions asked in the actor's server that the bot abstained on most in the last
     ``days`` days (every server's, for the operator); for moderators."""
     require_moderator(actor, "see unanswered questions")
-    if days < 1 or limit < 1:
-        raise InvalidInput("days and limit must be at least 1.")
+    days, limit = count(days, "days", high=36500), count(limit, "limit", high=1000)
     since = iso(datetime.now(UTC) - timedelta(days=days))
     guild = None if actor.is_operator else actor.guild_id
     return [UnansweredQuestion(*row)
@@ -325,6 +339,7 @@ def link_question(app: App, actor: Actor, question_text: str, entry_id: str) -> 
     were linked.
     """
     require_curator(actor, app.settings.kb_guilds, "link questions to entries")
+    question_text = clean(question_text)
     if not question_text.strip():
         raise InvalidInput("Which question? The text is empty.")
     with write(app.db):

@@ -57,3 +57,29 @@ class VoteNotChangeable(PollError):
 
 class VoterKeyLost(PollError):
     """An anonymous poll's pseudonyms were made with a voter key the bot no longer has."""
+
+class Busy(BotError):
+    """Another process held the database's write lock for longer than the busy timeout."""
+
+    def __init__(self, message: str = "The database is busy; please try again in a moment."):
+        super().__init__(message)
+
+
+class StorageError(BotError):
+    """The database file cannot be used (missing folder, read-only, disk full...)."""
+
+
+class DamagedDatabase(StorageError):
+    """The database file is damaged or not a database; the message lists the recovery steps."""
+
+
+class NewerDatabase(StorageError):
+    """The database was written by a newer version of the bot (migrations this one lacks)."""
+
+
+class ExportFailed(BotError):
+    """Writing exported files failed; the message (and the fields) say what was written."""
+
+    def __init__(self, message: str, *, written: tuple = (), not_written: tuple = ()):
+        super().__init__(message)
+        self.written, self.not_written = written, not_written

@@ -9,25 +9,32 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.app import App, sync_knowledge
 from bot.curation import Problems, film_id, save_entry
 from bot.errors import InvalidInput, KnowledgeError
+from bot.exportfiles import (
+    ExportedFile,
+    ExportResult,
+    entry_text,
+    plan,
+    read_text,
+    relative_path,
+    sha256,
+    source_file,
+    write_all,
+)
 from bot.knowledge import Entry, entry_from_dict, parse_entry
 from bot.moderators import Actor, require_curator
-from bot.store import write
+from bot.packfiles import entry_files, file_key
+from bot.store import now, write
 from bot.yamlin import YamlDoc, load_yaml
-from bot.yamlout import dump_entry, entry_path, write_atomic, zip_files
+from bot.yamlout import zip_files
+
+__all__ = ["ExportResult", "ExportedFile"]  # the result types, for callers of export_entries
 
 log = logging.getLogger("bot.curation")
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    written: tuple[Path, ...]
-    to_delete: tuple[Path, ...]  # files of entries moderators removed: delete them by hand
 
 
 def _moderator_entries(app: App) -> list[Entry]:
@@ -41,15 +48,28 @@ def _moderator_entries(app: App) -> list[Entry]:
     return entries
 
 
-def export_files(app: App, actor: Actor, only_moderator: bool = True) -> dict[str, str]:
-    """``<film>/entries/<id>.yaml`` → file text, for moderator entries (or every entry)."""
-    require_curator(actor, app.settings.kb_guilds, "export entries")
+def _entries(app: App, only_moderator: bool) -> list[Entry]:
     if only_moderator:
         entries = _moderator_entries(app)
     else:
         ids = [r[0] for r in app.db.execute("SELECT id FROM entries ORDER BY id")]
         entries = [e for e in map(app.index.get, ids) if e is not None]
-    return {entry_path(e.id, e.film): dump_entry(e) for e in sorted(entries, key=lambda e: e.id)}
+    return sorted(entries, key=lambda e: e.id)
+
+
+def export_files(app: App, actor: Actor, only_moderator: bool = True) -> dict[str, str]:
+    """``<film>/entries/<id>.yaml`` → file text, for moderator entries (or every entry).
+
+    Each text is the entry's file in the knowledge folder with only the changed fields
+    rewritten (unchanged entries come back byte for byte); new entries are canonical.
+    """
+    require_curator(actor, app.settings.kb_guilds, "export entries")
+    root = Path(app.settings.knowledge_path)
+    files = {}
+    for entry in _entries(app, only_moderator):
+        source = source_file(root, entry.film, entry.id)
+        files[relative_path(root, entry)] = entry_text(entry, source and read_text(source))
+    return files
 
 
 def removed_entry_paths(app: App) -> list[str]:
@@ -63,29 +83,40 @@ def removed_entry_paths(app: App) -> list[str]:
             "SELECT before FROM audit_log WHERE entry_id = ? AND before IS NOT NULL "
             "ORDER BY id DESC LIMIT 1", [entry_id]).fetchone()
         film = (json.loads(row[0]).get("film") if row else None) or film_id(app, None)
-        if any((root / film / "entries" / f"{entry_id}{ext}").exists()
-               for ext in (".yaml", ".yml")):
-            paths.append(entry_path(entry_id, film))
+        source = source_file(root, film, entry_id)
+        if source is not None:
+            paths.append(f"{film}/entries/{source.name}")
     return paths
 
 
-def export_entries(app: App, actor: Actor, out_dir: Path, only_moderator: bool = True
-                   ) -> ExportResult:
-    """Write entries as knowledge files under ``out_dir`` (byte-stable, atomic per file).
+def export_entries(app: App, actor: Actor, out_dir: Path, only_moderator: bool = True, *,
+                   force: bool = False) -> ExportResult:
+    """Write entries as knowledge files under ``out_dir``; each file new, updated,
+    unchanged or a conflict (left alone unless ``force``): see ``bot.exportfiles``.
 
-    Removed entries are not written; their paths come back in ``to_delete``.
+    Removed entries are not written; their paths come back in ``to_delete``. Raises
+    ExportFailed (saying what was written) when the disk refuses.
     """
     out_dir = Path(out_dir)
-    written = []
-    for relative, text in export_files(app, actor, only_moderator).items():
-        path = out_dir / relative
-        try:
-            write_atomic(path, text)
-        except OSError as exc:
-            raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}") from None
-        written.append(path)
+    require_curator(actor, app.settings.kb_guilds, "export entries")
+    root = Path(app.settings.knowledge_path)
+
+    def known(path: Path) -> set[str]:
+        key = file_key(path)
+        return {r[0] for r in app.db.execute(
+            "SELECT sha256 FROM loaded_files WHERE path = ? "
+            "UNION SELECT sha256 FROM exported_files WHERE path = ?", [key, key])}
+
+    planned = plan(_entries(app, only_moderator), out_dir, root, known, force)
+    with write(app.db):  # before the files: a version the bot wrote is one it may replace
+        at = now()
+        app.db["exported_files"].upsert_all(
+            ({"path": file_key(p.path), "sha256": sha256(p.text), "at": at}
+             for p in planned if p.status != "conflict"), pk="path")
+    write_all(planned)
     to_delete = [out_dir / p for p in removed_entry_paths(app)]
-    return ExportResult(tuple(written), tuple(to_delete))
+    return ExportResult(tuple(ExportedFile(p.path, p.status, p.note) for p in planned),
+                        tuple(to_delete))
 
 
 def export_zip(app: App, actor: Actor, only_moderator: bool = True) -> bytes:
@@ -104,15 +135,16 @@ def import_entries(app: App, actor: Actor, in_dir: Path) -> list[str]:
     in_dir = Path(in_dir)
     if not in_dir.is_dir():
         raise InvalidInput(f"{in_dir} is not a folder.")
-    files = sorted(p for p in in_dir.glob("*/entries/*") if p.suffix in (".yaml", ".yml"))
-    if not files:
+    listing = entry_files(in_dir)
+    files = listing.files()
+    if not files and not listing.problems:
         raise InvalidInput(f"No entry files in {in_dir} (expected <film>/entries/<id>.yaml, "
                            "the layout `kb export` writes).")
     films = app.films()
-    problems: list[str] = []
+    problems: list[str] = list(listing.problems)
     parsed: list[tuple[YamlDoc, Entry]] = []
     seen: dict[str, str] = {}
-    for path in files:
+    for path in (f.path for f in files):
         data, doc = load_yaml(path, str(path))
         if data is None and not doc.problems:
             doc.error((), "file is empty")
@@ -164,16 +196,16 @@ def reload_knowledge(app: App, actor: Actor) -> str:
     exactly as it was. Returns a one-line summary.
     """
     require_curator(actor, app.settings.kb_guilds, "reload the knowledge base")
-    count = "SELECT count(*) FROM mod_entries"
-    before = app.db.execute(count).fetchone()[0]
     try:
-        kb = sync_knowledge(app, force=True)
+        loaded = sync_knowledge(app, force=True)
     except KnowledgeError as exc:
         log.warning("reload refused, %d problem(s); the old index stays", len(exc.problems))
         raise
-    after = app.db.execute(count).fetchone()[0]
-    summary = f"Reloaded the files ({kb.summary() if kb else 'unchanged'})"
-    summary += f"; {after} moderator change(s) kept on top of the files"
-    if before > after:
-        summary += f", {before - after} now in the files and dropped"
+    assert loaded is not None  # forced: always loads
+    summary = f"Reloaded the files ({loaded.kb.summary()})"
+    summary += f"; {loaded.kept} moderator change(s) kept on top of the files"
+    if loaded.dropped:
+        summary += f", {len(loaded.dropped)} now in the files and dropped"
+    if loaded.removals:
+        summary += f"; {loaded.removals} removal(s) remembered"
     return summary + "."

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from bot.errors import InvalidInput
 from bot.knowledge import ENTRY_LIMITS, Entry, Source
+from bot.usertext import clean
 
 # What each field of the entry form can hold, from the entry rules (``bot.knowledge``): the
 # form's limits are these, so Discord shows them while the moderator types and never takes
@@ -111,6 +112,8 @@ def entry_data_from_form(title: str, questions_text: str, answer: str, sources_t
     ``aliases_text`` are left out when empty for the same reason. The answer is kept as
     written (markdown included); only line endings are normalized.
     """
+    title, questions_text, answer, sources_text, tags_text, related_text, aliases_text = map(
+        clean, (title, questions_text, answer, sources_text, tags_text, related_text, aliases_text))
     title = " ".join(title.split())
     data: dict[str, Any] = {
         "id": (id or "").strip() or slugify(title),

@@ -8,15 +8,16 @@ curator fixing a pack wants the whole list at once (Red's trivia loader lesson).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeError
 from bot.fields import SLUG, Fields
-from bot.yamlin import YamlDoc, load_yaml
+from bot.packfiles import FilmFolder, PackFile, combine_digests, file_key, list_pack
+from bot.yamlin import Refused, YamlDoc, parse_yaml_bytes, read_limited
 
 WORD = re.compile(r"^[^\W_]+$")
 
@@ -94,6 +95,8 @@ class KnowledgeBase:
     films: dict[str, Film] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     interpretations: dict[str, list[Interpretation]] = field(default_factory=dict)
+    digest: str = ""  # content_hash() of exactly the bytes this was loaded from
+    file_hashes: dict[str, str] = field(default_factory=dict)  # file_key → sha256 as loaded
 
     def summary(self) -> str:
         n_interp = sum(len(v) for v in self.interpretations.values())
@@ -152,22 +155,46 @@ def entry_from_dict(data: Any, film: str, label: str) -> tuple[Entry, list[str]]
     return parse_entry(doc, data, film), doc.problems
 
 
-def _load_film(folder: Path, root: Path, problems: list[str]) -> Film | None:
-    path = folder / "film.yaml"
-    label = _label(path, root)
-    if not path.exists():
-        problems.append(f"{label}:1: missing film.yaml in {_label(folder, root)}")
+class _Reader:
+    """Reads each pack file once: the bytes it parses are the bytes it hashes, so the digest
+    recorded with an index always describes what that index was built from."""
+
+    def __init__(self, kb: KnowledgeBase, problems: list[str]):
+        self.kb, self.problems = kb, problems
+        self.digests: dict[str, bytes] = {}  # label → sha256 of the bytes parsed
+        self.folders: dict[Path, str] = {}  # folder → its real path (file_key, once a folder)
+
+    def load(self, file: PackFile) -> tuple[Any, YamlDoc]:
+        doc = YamlDoc(file.label)
+        try:
+            raw = read_limited(file.path)
+        except Refused as exc:
+            doc.problems.append(f"{file.label}:1: {exc}")
+            return None, doc
+        digest = hashlib.sha256(raw)
+        self.digests[file.label] = digest.digest()
+        folder = file.path.parent
+        real = self.folders.get(folder) or self.folders.setdefault(folder, file_key(folder))
+        self.kb.file_hashes[os.path.join(real, file.path.name)] = digest.hexdigest()
+        return parse_yaml_bytes(raw, doc)
+
+
+def _load_film(folder: FilmFolder, reader: _Reader, problems: list[str]) -> Film | None:
+    if folder.film is None:
+        if not folder.film_found:
+            problems.append(f"{folder.label}/film.yaml:1: missing film.yaml in {folder.label}")
         return None
-    data, doc = load_yaml(path, label)
+    data, doc = reader.load(folder.film)
     if data is None and not doc.problems:
         doc.error((), "file is empty")
     if doc.problems:
         problems.extend(doc.problems)
         return None
+    name = folder.path.name
     f = Fields(doc, data, (), FILM_KEYS)
     film_id = f.slug("id", 64)
-    if film_id and film_id != folder.name:
-        doc.error(("id",), f"film id '{film_id}' must equal its folder name '{folder.name}'")
+    if film_id and film_id != name:
+        doc.error(("id",), f"film id '{film_id}' must equal its folder name '{name}'")
     year = f.data.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 1880 <= year <= 2100:
         doc.error(("year",), "'year' must be a year such as 2021")
@@ -202,61 +229,30 @@ def _load_film(folder: Path, root: Path, problems: list[str]) -> Film | None:
     return film
 
 
-def _label(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root.parent))
-    except ValueError:
-        return str(path)
-
-
-def _by_name(path: Path) -> str:
-    """Sort key for the files of one folder (comparing Paths themselves is much slower)."""
-    return path.name
-
-
-def pack_files(root: Path) -> Iterator[Path]:
-    """Every YAML file that makes up the knowledge base, in a stable order."""
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        for name in ("film.yaml", "interpretations.yaml"):
-            if (folder / name).exists():
-                yield folder / name
-        entries = folder / "entries"
-        if entries.is_dir():
-            yield from sorted((p for p in entries.iterdir() if p.suffix in (".yaml", ".yml")),
-                              key=_by_name)
-
-
-def content_hash(root: Path) -> str:
-    """Hash of every pack file's name and bytes: the index is rebuilt only when it changes."""
-    digest = hashlib.sha256()
-    root = Path(root).resolve()  # absolute, so no "." is folded away by the joins below
-    cut = len(str(root)) + 1  # pack_files() joins onto root: the rest is the relative name
-    for path in pack_files(root):
-        digest.update(str(path)[cut:].encode() + b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def load_knowledge(root: Path) -> KnowledgeBase:
-    """Load and validate every pack under ``root``; raise KnowledgeError listing all problems."""
+    """Load and validate every pack under ``root``; raise KnowledgeError listing all problems.
+
+    Which files are read at all (regular files inside the folder, under the size limit) is
+    decided by ``bot.packfiles``; its refusals are problems like any other.
+    """
     root = Path(root)
-    problems: list[str] = []
     kb = KnowledgeBase()
     if not root.is_dir():
         raise KnowledgeError([f"{root}:1: knowledge folder not found"])
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not folders:
+    listing = list_pack(root)
+    problems = list(listing.problems)
+    if not listing.folders and not problems:
         problems.append(f"{root}:1: no film packs (expected folders such as drive-my-car/)")
+    reader = _Reader(kb, problems)
     # per entry: its problems so far, and the line of each related id (checked last)
     entry_lines: dict[str, tuple[YamlDoc, tuple[int, ...]]] = {}
-    for folder in folders:
-        film = _load_film(folder, root, problems)
-        film_id = film.id if film else folder.name
+    for folder in listing.folders:
+        film = _load_film(folder, reader, problems)
+        film_id = film.id if film else folder.path.name
         if film:
             kb.films[film.id] = film
-        _load_entries(folder, root, film_id, kb, problems, entry_lines)
-        _load_interpretations(folder, root, film_id, kb, problems)
+        _load_entries(folder, reader, film_id, kb, problems, entry_lines)
+        _load_interpretations(folder, reader, film_id, kb, problems)
     for entry in kb.entries.values():
         doc, lines = entry_lines[entry.id]
         for line, rel in zip(lines, entry.related, strict=True):
@@ -267,30 +263,28 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         problems.extend(doc.problems)
     if problems:
         raise KnowledgeError(problems)
+    kb.digest = combine_digests([], ((f.label, reader.digests[f.label])
+                                     for f in listing.files()))
     return kb
 
 
-def _load_entries(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
+def _load_entries(folder: FilmFolder, reader: _Reader, film_id: str, kb: KnowledgeBase,
                   problems: list[str], entry_lines: dict[str, tuple[YamlDoc, tuple[int, ...]]]
                   ) -> None:
-    entries_dir = folder / "entries"
-    if not entries_dir.is_dir():
-        problems.append(f"{_label(folder, root)}:1: missing entries/ folder")
+    if not folder.entries_found:
+        problems.append(f"{folder.label}:1: missing entries/ folder")
         return
-    prefix = _label(entries_dir, root)
-    for path in sorted(entries_dir.iterdir(), key=_by_name):
-        if path.suffix not in (".yaml", ".yml"):
-            continue
-        label = f"{prefix}/{path.name}"
-        data, doc = load_yaml(path, label)
+    for file in folder.entries:
+        data, doc = reader.load(file)
         if data is None and not doc.problems:
             doc.error((), "file is empty")
         if doc.problems:
             problems.extend(doc.problems)
             continue
+        stem = file.path.name.rpartition(".")[0]
         entry = parse_entry(doc, data, film_id)
-        if entry.id and entry.id != path.stem:
-            doc.error(("id",), f"entry id '{entry.id}' must equal the file name '{path.stem}'")
+        if entry.id and entry.id != stem:
+            doc.error(("id",), f"entry id '{entry.id}' must equal the file name '{stem}'")
         if entry.id in kb.entries:
             first = entry_lines[entry.id][0].path
             doc.error(("id",), f"duplicate entry id '{entry.id}' (also in {first})")
@@ -305,12 +299,11 @@ def _load_entries(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
             problems.extend(doc.problems)
 
 
-def _load_interpretations(folder: Path, root: Path, film_id: str, kb: KnowledgeBase,
-                          problems: list[str]) -> None:
-    path = folder / "interpretations.yaml"
-    if not path.exists():
+def _load_interpretations(folder: FilmFolder, reader: _Reader, film_id: str,
+                          kb: KnowledgeBase, problems: list[str]) -> None:
+    if folder.interpretations is None:
         return
-    data, doc = load_yaml(path, _label(path, root))
+    data, doc = reader.load(folder.interpretations)
     if not doc.problems and not isinstance(data, list):
         doc.error((), "interpretations.yaml must be a list of readings")
         data = []

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import InvalidInput, KnowledgeError
-from bot.knowledge import KnowledgeBase, load_knowledge, pack_files
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.packfiles import list_pack
 
 PACK_FILES = ("film.yaml", "interpretations.yaml")
 
@@ -62,11 +63,12 @@ def _check_file(path: Path) -> CheckResult:
     film = path.parent if path.name in PACK_FILES else path.parent.parent
     root = film.parent
     in_pack = path.parent.name == "entries" or path.name in PACK_FILES
-    if not in_pack or path not in set(pack_files(root)):
+    listing, label = list_pack(root), _label(path, root)  # a refused file is still checked
+    refused = any(p.startswith(f"{label}:") for p in listing.problems)
+    if not in_pack or (path not in {f.path for f in listing.files()} and not refused):
         raise InvalidInput(
             f"{path} is not a knowledge file: expected <knowledge>/<film>/entries/<id>.yaml, "
             "<knowledge>/<film>/film.yaml or <knowledge>/<film>/interpretations.yaml")
-    label = _label(path, root)
     _, problems = _load(root)
     return CheckResult(path, root, tuple(p for p in problems if p.startswith(f"{label}:")))
 

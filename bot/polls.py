@@ -32,6 +32,7 @@ from bot.errors import (
 from bot.moderators import Actor, require_moderator, require_server
 from bot.pseudonyms import current_key_id
 from bot.store import iso, write
+from bot.usertext import clean
 
 OPTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 FILM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -400,7 +401,7 @@ def _text(value: Any, what: str, low: int, high: int) -> str:
     """Strip a text field and check its length; the message names the field."""
     if not isinstance(value, str):
         raise InvalidInput(f"{what} must be text (got {_shown(value)}).")
-    value = value.strip()
+    value = clean(value).strip()
     if not low <= len(value) <= high:
         raise InvalidInput(f"{what} must be {low} to {high} characters long (it has {len(value)}).")
     return value

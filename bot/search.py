@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from bot.entry_rows import entry_from_row, film_dict, row_and_terms
 from bot.knowledge import Entry, Film
 from bot.store import ENTRY_SEARCH_COLUMNS, write
+from bot.usertext import clean
 from bot.words import STOPWORDS, deletions, one_edit, stem, words
 
 log = logging.getLogger(__name__)
@@ -191,7 +192,7 @@ class SearchIndex:
 
     def ids(self, prefix: str = "", limit: int = 25) -> list[tuple[str, str]]:
         """(id, title) pairs whose id or title starts with / contains ``prefix`` (autocomplete)."""
-        like = f"%{prefix.replace('%', '').replace('_', '')}%"
+        like = f"%{clean(prefix).replace('%', '').replace('_', '')}%"
         return [
             (r[0], r[1])
             for r in self.db.execute(

@@ -1,8 +1,10 @@
 """SQLite storage: one file, WAL, schema as sqlite-utils migrations.
 
 Every module that persists something reads and writes the tables defined here;
-nothing else creates tables. Each acknowledged write happens inside
-``db.atomic()`` with ``synchronous=FULL``, so it survives ``kill -9``.
+nothing else creates tables. Each acknowledged write happens inside ``write()``
+(``BEGIN IMMEDIATE``) with ``synchronous=FULL``, so it survives ``kill -9``. The file is
+checked before anything writes to it (``bot.dbfile``), and SQLite errors a person can act
+on (busy, damaged, read-only, full) leave ``write()`` as domain errors.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,9 +23,21 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 
 from bot import pseudonyms
+from bot.dbfile import (
+    MIGRATION_SET,
+    DbReport,
+    check_at_open,
+    db_path,
+    describe,
+    inspect_db,
+    prepare_path,
+)
+from bot.errors import DamagedDatabase
 
 log = logging.getLogger(__name__)
-migrations = Migrations("bot")
+migrations = Migrations(MIGRATION_SET)
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's write lock
+_refused: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
 
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 ENTRY_SEARCH_COLUMNS = ("title", "questions", "aliases", "tags", "answer")
@@ -43,30 +59,76 @@ def dumps(value: Any) -> str:
 
 
 def open_db(path: str | Path, secret_path: str | Path | None = None) -> Database:
-    """Open (creating if needed) the bot database with WAL and every migration applied.
+    """Open (creating if needed) the bot database: checked, WAL, every migration applied.
+
+    A path that cannot hold the file raises StorageError; a damaged file DamagedDatabase and
+    a newer one NewerDatabase, before anything is written to it. Each message is for people.
 
     ``secret_path``: the voter key file (``bot.pseudonyms``); by default ``voter.key`` next
     to the database. An in-memory database without one gets a throwaway key.
     """
-    memory = str(path) == ":memory:"
-    if not memory:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if memory and secret_path is None:
-        secret = secrets.token_bytes(pseudonyms.SECRET_BYTES)
-    else:
-        secret = pseudonyms.load_secret(Path(secret_path or pseudonyms.default_secret_path(path)))
-    db = Database(path)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=5000")
-    # Deleted rows (voter ids rewritten as pseudonyms, purged questions) are overwritten with
-    # zeros instead of lingering in free space, where anyone with the file could read them.
-    db.execute("PRAGMA secure_delete=ON")
-    pseudonyms.install(db, secret)
-    migrations.apply(db)
-    _check_voter_key(db)
+    target = prepare_path(path)
+    try:
+        db = Database(target)
+    except sqlite3.Error as exc:
+        error = describe(exc, target)
+        if error is None:
+            raise
+        raise error from exc
+    try:
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        check_at_open(db, target, known_migrations())
+        if target == ":memory:" and secret_path is None:
+            secret = secrets.token_bytes(pseudonyms.SECRET_BYTES)
+        else:
+            secret = pseudonyms.load_secret(
+                Path(secret_path or pseudonyms.default_secret_path(path)))
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows (voter ids rewritten as pseudonyms, purged questions) are overwritten
+        # with zeros instead of lingering in free space, where anyone with the file could
+        # read them.
+        db.execute("PRAGMA secure_delete=ON")
+        pseudonyms.install(db, secret)
+        _migrate(db)
+        _check_voter_key(db)
+    except BaseException as exc:
+        db.close()
+        error = describe(exc, target) if isinstance(exc, sqlite3.Error) else None
+        if error is None:
+            raise
+        raise error from exc
     return db
+
+
+def _migrate(db: Database) -> None:
+    """Apply pending migrations. Transactional ones run under the write lock, so two
+    processes opening a new file do not race (one migrates, the other then finds nothing
+    to do); one that cannot run in a transaction (VACUUM) runs on its own."""
+    while pending := migrations.pending(db):
+        later = [m.name for m in pending[1:]]
+        if not pending[0].transactional:
+            migrations.apply(db, stop_before=later)
+            continue
+        barrier = next((m.name for m in pending if not m.transactional), None)
+        with write(db):
+            migrations.apply(db, stop_before=barrier)
+
+
+def known_migrations() -> list[str]:
+    """The schema steps this version knows, in order."""
+    return [m.name for m in migrations._migrations]  # sqlite-utils has no public list
+
+
+def inspect(path: str | Path) -> DbReport:
+    """``db check``: integrity, schema against this version, row counts; writes nothing."""
+    return inspect_db(path, known_migrations())
+
+
+def refuse_writes(db: Database, message: str) -> None:
+    """From now on every ``write()`` on this connection raises DamagedDatabase(message)."""
+    _refused[db] = message
 
 
 def _check_voter_key(db: Database) -> None:
@@ -241,22 +303,42 @@ def write(db: Database) -> Iterator[Database]:
     then write the same rows, a deferred upgrade can fail with SQLITE_BUSY at
     once instead of waiting. IMMEDIATE takes the write lock up front, so
     concurrent writers queue on ``busy_timeout``. Nested use becomes a savepoint.
+
+    This is the one place SQLite's errors become domain errors for every write path:
+    ``Busy`` when another process kept the lock past the timeout, ``DamagedDatabase``,
+    ``StorageError`` (read-only, disk full); the transaction is rolled back first.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    db.execute("BEGIN IMMEDIATE")
+    if db in _refused:
+        raise DamagedDatabase(_refused[db])
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise _domain_error(db, exc) from exc
     try:
         yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    try:
         db.execute("COMMIT")
-    except BaseException:  # a failed COMMIT (deferred constraint, disk full) leaves it open
-        db.conn.rollback()
+    except BaseException as exc:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        if isinstance(exc, sqlite3.Error):
+            raise _domain_error(db, exc) from exc
         raise
+
+
+def _domain_error(db: Database, exc: sqlite3.Error) -> BaseException:
+    """Busy, damaged, read-only... as a domain error; anything else (a bug) unchanged.
+
+    Once SQLite has reported damage, later writes are refused at once rather than
+    written on top of the bad page.
+    """
+    error = describe(exc, db_path(db))
+    if isinstance(error, DamagedDatabase):
+        refuse_writes(db, str(error))
+    return error or exc
 
 
 @migrations()
@@ -311,7 +393,16 @@ def m007_forget_rewritten_ids(db: Database) -> None:
 
 
 @migrations()
-def m008_poll_message_state(db: Database) -> None:
+def m008_file_hashes(db: Database) -> None:
+    """The knowledge files as last loaded, and the files ``kb export`` last wrote: what
+    export may replace without asking (any other version is someone else's change)."""
+    db["loaded_files"].create({"path": str, "sha256": str}, pk="path", if_not_exists=True)
+    db["exported_files"].create({"path": str, "sha256": str, "at": str}, pk="path",
+                                if_not_exists=True)
+
+
+@migrations()
+def m009_poll_message_state(db: Database) -> None:
     """What each poll's messages last showed (``bot.poll_messages``): its discussion thread,
     the state its message was last edited to, and its results post, so every message can
     catch up with the database after a crash, and the results are posted once. And the

@@ -27,6 +27,8 @@ from bot.forms import form_defaults
 from bot.knowledge import Entry
 from bot.moderators import Actor, require_curator, require_moderator, require_server
 from bot.store import now, write
+from bot.usernumbers import count, is_id, require_id
+from bot.usertext import clean
 
 TITLE_MAX = 200
 TEXT_MAX = 2000
@@ -61,7 +63,7 @@ class Suggestion:
 
 
 def _text(value: str, what: str, limit: int) -> str:
-    value = (value or "").strip()
+    value = clean(value or "").strip()
     if not value:
         raise InvalidInput(f"The {what} is empty; please write something.")
     if len(value) > limit:
@@ -88,6 +90,7 @@ def suggest(app: App, actor: Actor, channel_id: int | None, title: str, text: st
     author_id, guild_id = actor.user_id, actor.guild_id
     title = _text(title, "title", TITLE_MAX)
     text = _text(text, "suggestion text", TEXT_MAX)
+    require_id(channel_id, "channel_id", nullable=True)
     with write(app.db):
         if entry_id:
             entry_id = get_entry(app, entry_id).id
@@ -116,7 +119,7 @@ def get_suggestion(app: App, actor: Actor, suggestion_id: int) -> Suggestion:
 
 def _load(app: App, suggestion_id: int) -> Suggestion:
     row = app.db.execute(f"SELECT {_COLS} FROM suggestions WHERE id = ?",
-                         [suggestion_id]).fetchone()
+                         [suggestion_id]).fetchone() if is_id(suggestion_id) else None
     if row is None:
         raise NotFound(_missing(suggestion_id))
     return Suggestion(*row)
@@ -134,7 +137,7 @@ def queue(app: App, actor: Actor, limit: int = 25) -> list[Suggestion]:
     where, params = ("", []) if actor.is_operator else ("AND guild_id = ?", [actor.guild_id])
     rows = app.db.execute(
         f"SELECT {_COLS} FROM suggestions WHERE status = 'pending' {where} ORDER BY id LIMIT ?",
-        [*params, max(1, limit)])
+        [*params, count(limit, "limit", high=100)])
     return [Suggestion(*r) for r in rows]
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from bot.errors import BotError
+from bot.errors import BotError, Busy
 from bot.store import write
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def busy_error(exc: BaseException) -> BaseException:
     if isinstance(exc, TransactionLost) and exc.cause is not None:
         exc = exc.cause
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-        return Busy("The database is busy right now; please try again in a moment.")
+        return Busy()  # store.write already turns a lock timeout into Busy; this is a backstop
     return exc
 
 
@@ -198,6 +198,3 @@ class TransactionLost(Exception):
         super().__init__(str(cause))
         self.cause = cause
 
-
-class Busy(BotError):
-    """Another process held the database's write lock for longer than the busy timeout."""

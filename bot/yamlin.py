@@ -2,12 +2,15 @@
 
 Files are composed into a node tree with YAML's safe loader (libyaml when available) and
 turned into plain data here. Anchors and aliases are refused (no "billion laughs"), files
-must be UTF-8 and small, and every problem is a ``path:line: message`` string rather than
-an exception. ``yamlout.py`` is the writing side.
+must be regular, UTF-8 and small (checked before reading: a link to /dev/zero or a FIFO
+never hangs a load), and every problem is a ``path:line: message`` string rather than an
+exception. ``yamlout.py`` is the writing side.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -109,19 +112,65 @@ _SCALAR_CONSTRUCTORS = {
 }
 
 
+class Refused(Exception):
+    """A file that is not read; ``str()`` says why, for a ``path:line: message`` line."""
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR,
+          "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    return next((name for test, name in _KINDS if test(mode)), "not a plain file")
+
+
+def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or Refused.
+
+    Opened without blocking (a FIFO cannot hang us), checked with fstat before reading
+    (a device or a 50 GB file is never read), and read no further than ``limit + 1``
+    bytes (a file that grows meanwhile is still refused).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise Refused(f"cannot read file ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused(f"not a regular file ({file_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise Refused(f"file is {info.st_size} bytes; the limit is {limit}")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise Refused(f"cannot read file ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise Refused(f"file is more than {limit} bytes; the limit is {limit}")
+    return b"".join(chunks)
+
+
 def load_yaml(path: Path, label: str | None = None) -> tuple[Any, YamlDoc]:
     """Parse one file safely; problems (not exceptions) for every way it can be bad."""
     doc = YamlDoc(label or str(path))
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        doc.problems.append(f"{doc.path}:1: cannot read file ({exc.strerror})")
+        raw = read_limited(path)
+    except Refused as exc:
+        doc.problems.append(f"{doc.path}:1: {exc}")
         return None, doc
-    if len(raw) > MAX_FILE_BYTES:
-        doc.problems.append(
-            f"{doc.path}:1: file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}"
-        )
-        return None, doc
+    return parse_yaml_bytes(raw, doc)
+
+
+def parse_yaml_bytes(raw: bytes, doc: YamlDoc) -> tuple[Any, YamlDoc]:
+    """Parse a file's bytes (UTF-8, or a problem naming the line of the first bad byte)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -12,15 +12,18 @@ blocks, short lists in flow style) and loads back to the very same entry:
   which YAML 1.1 turns into plain line breaks) is forced into double quotes with escapes;
 * ``@everyone`` and other text starting with an indicator is quoted, so it stays text.
 
-``write_atomic`` replaces a file through a temporary file and ``os.replace``, so a reader
-never sees half a file.
+``stage_file`` writes a file's new text next to it, flushed to disk, and ``os.replace``
+then puts it in place, so a reader never sees half a file (``bot.exportfiles`` stages
+every file before renaming any). New files get the usual permissions (0666 less the
+umask, as an editor would make them); a replaced file keeps its mode.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import tempfile
+import secrets
+import stat
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -124,24 +127,43 @@ def dump_entry(entry: Entry) -> str:
     return dump_yaml(entry_yaml_data(entry))
 
 
-def entry_path(entry_id: str, film: str) -> str:
-    """Where an entry lives inside a knowledge folder, with ``/`` separators."""
-    return f"{film}/entries/{entry_id}.yaml"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write UTF-8 text (``\\n`` line ends) to ``path`` via a temp file and ``os.replace``."""
+def stage_file(path: Path, text: str) -> Path:
+    """Write ``text`` to a new hidden temporary file next to ``path`` (flushed to disk) and
+    return it; ``os.replace(tmp, path)`` then puts it in place. OSError on failure, with
+    nothing left behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = None  # a new file: 0666 less the umask, applied by the kernel
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
             handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def sync_folder(folder: Path) -> None:
+    """Make renames in ``folder`` durable (best effort: not every system can)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def zip_files(files: Mapping[str, str]) -> bytes:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from bot import polls, votes
+from bot import polls, store, votes
 from bot.answers import feedback_counts, record_feedback
 from bot.app import open_app
 from bot.cli import cli
@@ -284,6 +284,7 @@ def test_upgrading_a_database_with_an_index_keeps_answers_right(tmp_path: Path,
     settings = Settings(db_path=tmp_path / "old.db", knowledge_path=pack)
     db = Database(settings.db_path)
     migrations.apply(db, stop_before="m006_walls_and_pseudonyms")
+    store.m008_file_hashes(db)  # the table this version's sync_knowledge writes to
     old = App(settings, db, SearchIndex(db))
     sync_knowledge(old)
     db.execute("DELETE FROM entries WHERE id = 'ending-korea'")  # a gap in the rowids

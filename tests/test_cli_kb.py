@@ -117,8 +117,8 @@ def test_export_then_import_into_another_database(run, curated: Path, tmp_path: 
     result = run("export", str(out))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"wrote {out / 'drive-my-car/entries/no-kiss.yaml'}",
-        f"wrote {out / 'drive-my-car/entries/whose-dog-is-in-the-saab.yaml'}",
+        f"new {out / 'drive-my-car/entries/no-kiss.yaml'}",
+        f"new {out / 'drive-my-car/entries/whose-dog-is-in-the-saab.yaml'}",
         f"to delete: {out / 'drive-my-car/entries/takatsuki-arrest.yaml'}",
     ]
     first = {p.name: p.read_bytes() for p in out.rglob("*.yaml")}
@@ -170,7 +170,7 @@ def test_nothing_to_export(run) -> None:
 def test_reload_ok_and_broken(run, curated: Path, pack: Path) -> None:
     ok = run("reload")
     assert ok.exit_code == 0, ok.output
-    assert "3 moderator change(s) kept" in ok.output
+    assert "2 moderator change(s) kept" in ok.output and "1 removal(s) remembered" in ok.output
     (pack / "drive-my-car" / "entries" / "no-kiss.yaml").write_text(
         "id: no-kiss\ntitle: [broken\n", encoding="utf-8")
     broken = run("reload")

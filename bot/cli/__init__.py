@@ -42,6 +42,7 @@ from bot.answers import ask as ask_question
 from bot.app import App
 from bot.bundled import default_eval_set
 from bot.cli.dashboard import dashboard
+from bot.cli.db import db
 from bot.cli.group import BotGroup
 from bot.cli.kb import kb
 from bot.cli.options import (
@@ -111,6 +112,7 @@ def console(app: App) -> None:
     """Talk to the bot in the terminal, as in a channel (help lists the commands)."""
     from bot.console import Console
 
+    sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # bytes that are not UTF-8
     Console(app, interactive=sys.stdin.isatty()).run()
 
 
@@ -160,3 +162,4 @@ cli.add_command(kb)
 cli.add_command(poll)
 cli.add_command(config)
 cli.add_command(dashboard)
+cli.add_command(db)

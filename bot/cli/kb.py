@@ -58,20 +58,27 @@ def check(settings: Settings, path: Path | None) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--all", "everything", is_flag=True,
               help="Write every entry, not only the moderators' ones.")
+@click.option("--force", is_flag=True,
+              help="Also replace files changed since the bot last loaded or exported them.")
 @pass_app
-def export_command(app: App, directory: Path, everything: bool) -> None:
-    """Write moderator entries as DIRECTORY/<film>/entries/<id>.yaml (byte-stable).
+def export_command(app: App, directory: Path, everything: bool, force: bool) -> None:
+    """Write moderator entries as DIRECTORY/<film>/entries/<id>.yaml.
 
-    Export into the knowledge folder (or copy the files there), review the diff and
-    commit; delete the files listed as "to delete" (entries moderators removed).
+    Each file's own text is kept and only changed fields are rewritten. One line per file:
+    new, updated, unchanged, or conflict (changed by someone else since the bot loaded or
+    exported it: left alone, exit code 1). Export into the knowledge folder, review the
+    diff and commit; delete the files listed as "to delete" (entries moderators removed).
     """
-    result = export_entries(app, OPERATOR, directory, only_moderator=not everything)
-    for path in result.written:
-        click.echo(f"wrote {path}")
+    result = export_entries(app, OPERATOR, directory, only_moderator=not everything,
+                            force=force)
+    for file in result.files:
+        click.echo(f"{file.status} {file.path}" + (f": {file.note}" if file.note else ""))
     for path in result.to_delete:
         click.echo(f"to delete: {path}")
-    if not result.written and not result.to_delete:
+    if not result.files and not result.to_delete:
         click.echo("nothing to export: no moderator changes")
+    if result.conflicts:
+        sys.exit(1)
 
 
 @kb.command("import")

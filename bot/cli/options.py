@@ -24,6 +24,7 @@ from bot.cli.group import knowledge_report
 from bot.cli.types import LOG_DAYS, LOG_LEVEL, ROLE_IDS, SERVER_ID, SERVER_IDS, SHARDS
 from bot.config import Settings, default_db_path, read_dotenv
 from bot.errors import KnowledgeError
+from bot.usertext import clean_data
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -182,7 +183,8 @@ def pass_settings(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return fn(settings_from(click.get_current_context()), *args, **kwargs)
+        ctx = click.get_current_context()
+        return fn(settings_from(ctx), *clean_data(args), **clean_data(kwargs))  # argv: bad bytes
 
     return wrapper  # type: ignore[return-value]
 
@@ -198,7 +200,7 @@ def pass_app(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         app = ctx.with_resource(opened_app(settings_from(ctx)))
-        return fn(app, *args, **kwargs)
+        return fn(app, *clean_data(args), **clean_data(kwargs))  # argv: bad bytes
 
     return with_options(*APP_OPTIONS)(wrapper)  # type: ignore[return-value]
 

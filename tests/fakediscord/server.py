@@ -186,15 +186,15 @@ class FakeDiscord(ChannelRoutes):
                 ("POST", r"/channels/(?P<cid>\d+)/typing", self._typing)]]
 
     # ----- lifecycle and addresses -----------------------------------------------------------
-    async def start(self) -> None:
-        """Bind an ephemeral port on 127.0.0.1 (never any other interface)."""
+    async def start(self, port: int = 0) -> None:
+        """Bind ``port`` (0: an ephemeral one) on 127.0.0.1 (never any other interface)."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/attachments/{aid:\\d+}/{name}", self.uploads.serve)
         app.router.add_route("*", "/api/v{version:\\d+}{path:/.*}", self._rest)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
