@@ -10,7 +10,9 @@ Integrations) and each moderator command still asks the core, which also accepts
 configured moderator roles and applies BOT_KB_GUILDS. Commands that open a form ask the
 core's check first (``check_curator``), so nobody types an entry they can't save.
 Discord applies default permissions to a whole group, so suggesting is its own top-level
-command, ``/suggest``, visible to everyone.
+command, ``/suggest``, visible to everyone. A bot can't change who sees a command (that
+takes a server admin's own login), so moderators by BOT_MOD_ROLES don't see ``/kb`` until an
+admin allows their roles; ``/about`` tells them, and the bot logs it at start-up.
 ``/kb show``, ``list`` and ``search`` only read what ``/ask`` answers anyway, so they
 need no moderator check beyond the group's visibility.
 
@@ -22,6 +24,7 @@ suggestion, which names exactly its suggester (``modals.tell_suggester``).
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import PurePosixPath
 
 import discord
@@ -30,6 +33,7 @@ from discord.ext import commands
 
 from bot import suggestions
 from bot.audit import audit_log
+from bot.cogs.autocomplete import throttled
 from bot.cogs.client import BotClient
 from bot.cogs.controls import disable_at
 from bot.cogs.curate_views import (
@@ -72,6 +76,7 @@ from bot.forms import form_defaults
 from bot.moderators import Actor
 from bot.suggestions import check_suggestions_here
 
+log = logging.getLogger(__name__)
 Choices = list[app_commands.Choice[str]]
 EntryId = app_commands.Range[str, 1, 64]
 EXPORT_ZIP = "knowledge-export.zip"
@@ -90,6 +95,10 @@ class Curate(commands.GroupCog, group_name="kb",
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(QueueButton, RemoveButton, PageButton, AnswerButton,
                                    FixButton)
+        if self.bot.app.settings.mod_roles:
+            log.info("BOT_MOD_ROLES is set: Discord shows /kb only to members with Manage "
+                     "Server until a server admin allows the moderator roles (Server Settings "
+                     "→ Integrations → the bot → /kb); /about tells moderators so")
 
     # ------------------------------------------------------------ entries
 
@@ -258,10 +267,12 @@ class Curate(commands.GroupCog, group_name="kb",
     @remove.autocomplete("entry_id")
     @show.autocomplete("entry_id")
     @audit.autocomplete("entry_id")
+    @throttled()
     async def entry_ids(self, interaction: discord.Interaction, current: str) -> Choices:
         return entry_choices(self.bot, current)
 
     @add.autocomplete("question")
+    @throttled()
     async def questions(self, interaction: discord.Interaction, current: str) -> Choices:
         try:  # questions people asked here are for this server's moderators' eyes
             asked = unanswered_questions(self.bot.app, actor_of(interaction), QUESTION_DAYS, 100)
@@ -305,6 +316,7 @@ class Suggest(commands.Cog):
         await interaction.response.send_modal(SuggestModal(interaction.user.id, entry))
 
     @suggest.autocomplete("entry")
+    @throttled()
     async def entry_ids(self, interaction: discord.Interaction, current: str) -> Choices:
         return entry_choices(interaction.client, current)  # type: ignore[arg-type]
 

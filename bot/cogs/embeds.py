@@ -92,8 +92,9 @@ def _standings(tally: Tally, most: int = 5) -> str:
 
 
 def about_embed(*, film_title: str, entries: int, interpretations: int,
-                version: str) -> discord.Embed:
-    """What the bot is, how big its knowledge base is, and how to add to it."""
+                version: str, moderators: str | None = None) -> discord.Embed:
+    """What the bot is, how big its knowledge base is, and how to add to it; for a
+    moderator, what they can do here."""
     embed = discord.Embed(
         title=f"About the {film_title} ending bot",
         description=(
@@ -107,9 +108,11 @@ def about_embed(*, film_title: str, entries: int, interpretations: int,
     embed.add_field(name="Readings for polls", value=str(interpretations))
     embed.add_field(name="How to use me", inline=False, value=(
         "`/ask`, a mention, or **Apps → Answer with the bot** on someone's message\n"
-        "`/poll ending` starts a poll on the readings; `/poll results` and `/poll voters` "
-        "show where it stands\n"
+        "`/poll ending` starts a poll on the readings (`thread:` opens a discussion thread); "
+        "`/poll results` and `/poll voters` show where it stands\n"
         "`/spoilers` (moderators) shows last-act answers without spoiler bars here"))
+    if moderators:
+        embed.add_field(name="For moderators", value=clip(moderators, FIELD_MAX), inline=False)
     embed.set_footer(text=f"version {version}")
     return embed
 

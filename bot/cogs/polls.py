@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import poll_messages, poll_results, polls
+from bot.cogs.autocomplete import throttled
 from bot.cogs.client import BotClient
 from bot.cogs.embeds import poll_embed, voters_embed, with_chart
 from bot.cogs.members import actor_of
@@ -199,6 +200,7 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     @voters.autocomplete("poll")
     @close.autocomplete("poll")
     @reopen.autocomplete("poll")
+    @throttled()
     async def poll_autocomplete(self, interaction: discord.Interaction, current: str
                                 ) -> list[app_commands.Choice[int]]:
         try:
