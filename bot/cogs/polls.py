@@ -153,7 +153,8 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Polls on th
     async def results(self, interaction: discord.Interaction, poll: int | None = None) -> None:
         actor = actor_of(interaction)
         tally = poll_results.tally(self.bot.app.db, actor, self._pick(actor, poll))
-        chart = await chart_file(tally)
+        # without Attach Files in this channel, the bars alone (Discord may refuse the file)
+        chart = await chart_file(tally) if interaction.app_permissions.attach_files else None
         kwargs: dict = {"embed": with_chart(poll_embed(tally), tally.poll, chart is not None)}
         if chart is not None:
             kwargs["file"] = chart

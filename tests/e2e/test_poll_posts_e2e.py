@@ -143,6 +143,12 @@ async def test_results_command_comes_with_the_chart_and_anonymous_posts_name_nob
     assert shown["data"]["embeds"][0]["image"]["url"] == f"attachment://poll-{poll_id}.png"
     [upload] = fake.find_requests("POST", r"/callback$")[-1].files
     assert upload["filename"] == f"poll-{poll_id}.png" and upload["data"].startswith(PNG)
+    fake.deny_bot(fake.channel_id, "ATTACH_FILES")
+    bars_only = await run(fake, "results", {"poll": poll_id})
+    assert "image" not in bars_only["data"]["embeds"][0]
+    assert "100% (3)" in bars_only["data"]["embeds"][0]["description"]
+    assert fake.find_requests("POST", r"/callback$")[-1].files == []
+    fake.allow_bot(fake.channel_id)
 
     await run(fake, "close", {"poll": poll_id})
     post = await one_results_post(fake, poll_id)
