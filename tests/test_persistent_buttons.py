@@ -16,7 +16,7 @@ import pytest
 
 import bot
 from bot.cogs.controls import b36, from_b36
-from bot.cogs.curate_views import AnswerButton, PageButton, QueueButton, RemoveButton
+from bot.cogs.kb_buttons import AnswerButton, PageButton, QueueButton, RemoveButton
 from bot.cogs.modals import FixButton
 from bot.cogs.poll_views import MyVoteButton, RetractButton, VoteButton, VoteSelect
 from bot.cogs.views import FeedbackButton, RelatedButton

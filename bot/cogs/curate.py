@@ -1,4 +1,5 @@
-"""/kb: moderators curate the knowledge base from Discord; /suggest: anyone proposes.
+"""/kb: moderators curate the knowledge base from Discord (/suggest, for anyone, is in
+``suggest.py``; its cog is added here).
 
 Only translation lives here: every rule is in ``bot.curation``, ``bot.suggestions`` and
 ``bot.exchange``, which get an ``Actor`` built from the interaction and refuse (and log)
@@ -39,30 +40,32 @@ from bot.cogs.controls import disable_at
 from bot.cogs.curate_views import (
     PER_PAGE,
     QUEUE_SHOWN,
+    audit_text,
+    entry_lines,
+    list_embed,
+    queue_embed,
+    unanswered_embed,
+)
+from bot.cogs.embeds import COLOUR, MESSAGE_MAX, clip, entry_embed
+from bot.cogs.kb_buttons import (
     AnswerButton,
     PageButton,
     QueueButton,
     RemoveButton,
-    audit_text,
     confirm_remove,
-    entry_lines,
-    list_embed,
     pages_view,
-    queue_embed,
     queue_view,
-    unanswered_embed,
     unanswered_view,
 )
-from bot.cogs.embeds import COLOUR, MESSAGE_MAX, clip, entry_embed
 from bot.cogs.members import actor_of
 from bot.cogs.modals import (
     EntryModal,
     EntryTarget,
     FixButton,
-    SuggestModal,
     film_line,
 )
 from bot.cogs.respond import reply
+from bot.cogs.suggest import CHOICE_MAX, Choices, EntryId, Suggest, entry_choices
 from bot.curation import (
     check_curator,
     get_entry,
@@ -74,14 +77,10 @@ from bot.errors import BotError, KnowledgeError
 from bot.exchange import export_files, export_zip, reload_knowledge, removed_entry_paths
 from bot.forms import form_defaults
 from bot.moderators import Actor
-from bot.suggestions import check_suggestions_here
 
 log = logging.getLogger(__name__)
-Choices = list[app_commands.Choice[str]]
-EntryId = app_commands.Range[str, 1, 64]
 EXPORT_ZIP = "knowledge-export.zip"
 AUDIT_ROWS = 15
-CHOICE_MAX = 100  # autocomplete choice names and values
 QUESTION_DAYS = 90  # unanswered questions offered by /kb add question:
 
 
@@ -299,28 +298,6 @@ def problems_text(problems: list[str]) -> str:
     return head + "\n".join(lines) + "\n```"
 
 
-def entry_choices(client: BotClient, current: str) -> Choices:
-    return [app_commands.Choice(name=clip(f"{entry_id} · {title}", CHOICE_MAX), value=entry_id)
-            for entry_id, title in client.app.index.ids(current.strip()[:64], limit=25)]
-
-
-class Suggest(commands.Cog):
-    @app_commands.command(name="suggest",
-                          description="Suggest an answer for the bot, or a correction")
-    @app_commands.guild_only()
-    @app_commands.describe(entry="The id of an entry to correct (optional)")
-    async def suggest(self, interaction: discord.Interaction,
-                      entry: EntryId | None = None) -> None:
-        client: BotClient = interaction.client  # type: ignore[assignment]
-        check_suggestions_here(client.app, actor_of(interaction))
-        await interaction.response.send_modal(SuggestModal(interaction.user.id, entry))
-
-    @suggest.autocomplete("entry")
-    @throttled()
-    async def entry_ids(self, interaction: discord.Interaction, current: str) -> Choices:
-        return entry_choices(interaction.client, current)  # type: ignore[arg-type]
-
-
 async def setup(bot: BotClient) -> None:
     await bot.add_cog(Curate(bot))
-    await bot.add_cog(Suggest())
+    await bot.add_cog(Suggest())  # its own cog: /kb's default permissions hide the group

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.cogs import curate_views
+from bot.cogs import kb_buttons
 from bot.curation import add_entry
 from bot.forms import entry_data_from_form
 from bot.moderators import OPERATOR
@@ -58,7 +58,7 @@ async def test_remove_confirmation_works_after_a_restart(fake: FakeDiscord,
 
 async def test_an_expired_confirmation_is_disabled_and_refuses_politely(
         fake: FakeDiscord, start_dmc: StartBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(curate_views, "REMOVE_SECONDS", 0.5)
+    monkeypatch.setattr(kb_buttons, "REMOVE_SECONDS", 0.5)
     mod = moderator(fake)
     client = await start_dmc()
     watched = await fake.slash("kb", {"id": "no-kiss"}, subcommand="remove", user=mod)
