@@ -1,17 +1,28 @@
-"""Answering a question: pick the curated entry that fits, or abstain honestly.
+"""Answering a question: the curated entry that fits, a closest match, or an honest "no".
 
-``ask`` is the one function every front end calls (CLI, console, Discord), so they
-all answer, abstain and log in exactly the same way.
+``ask`` is the one function every front end calls (CLI, console, Discord), so they all
+decide and log in exactly the same way. Four outcomes:
+
+- ``answer``: the best entry is probably right (calibrated confidence >= ANSWER_AT). A
+  message with two questions is answered part by part when each part clears the bar alone.
+- ``closest``: the bot is not sure (CLOSEST_AT <= confidence < ANSWER_AT); it says so and
+  offers the best entry as one click. This is not an answer.
+- ``abstain``: nothing fits; the closest topics are listed.
+- ``smalltalk``: greetings, thanks and questions about the bot get a friendly reply with two
+  example questions. They are not logged as unanswered.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from bot.candidates import Hit
 from bot.knowledge import Entry, Film
+from bot.messages import smalltalk_kind, split_two
 from bot.moderators import Actor
 from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
@@ -19,17 +30,23 @@ from bot.pseudonyms import pseudonym
 from bot.store import now, write
 from bot.usernumbers import require_id
 from bot.usertext import clean
+from bot.words import MAX_INPUT
 
 if TYPE_CHECKING:
     from bot.app import App
 
-# Share of the question's informative words an entry must cover to be given as the answer.
-ANSWER_THRESHOLD = 0.6
+ANSWER, CLOSEST, ABSTAIN, SMALLTALK = "answer", "closest", "abstain", "smalltalk"
+# Calibrated probability that the best entry is right, needed to give it as the answer ...
+ANSWER_AT = 0.55
+# ... and to offer it as a closest match ("not sure, but is it this?").
+CLOSEST_AT = 0.2
 # Below this an entry is not even offered as a "closest topic".
-SUGGEST_THRESHOLD = 0.05
+SUGGEST_AT = 0.02
 # Entries with this tag are about what the community thinks: they carry live poll standings.
 POLL_TAG = "community"
 MAX_LOGGED_CHARS = 2000
+SMALLTALK_REPLY = ("Hi! I answer questions about the ending of *{film}* from a checked, "
+                   "sourced knowledge base, and I run polls on what it means. Try asking:")
 
 
 @dataclass(frozen=True)
@@ -40,20 +57,42 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One answered question: the whole message, or one of its two parts."""
+
+    question: str
+    entry: Entry
+    confidence: float
+    standings: Tally | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answered: bool
-    entry: Entry | None
-    confidence: float
+    entry: Entry | None  # the (first) answer's entry
+    confidence: float  # calibrated probability that the best entry is right
     alternatives: tuple[Alternative, ...]
     film: Film | None
     standings: Tally | None = None  # the latest interpretation poll, for POLL_TAG entries
+    outcome: str = ABSTAIN
+    suggested: Alternative | None = None  # the closest match offered when not sure
+    parts: tuple[Part, ...] = ()  # every answered part (one, or two for a two-part message)
+    examples: tuple[str, ...] = ()  # small talk: questions to try
+
+    @property
+    def reply(self) -> str | None:
+        """The friendly text of a small-talk reply."""
+        if self.outcome != SMALLTALK:
+            return None
+        return SMALLTALK_REPLY.format(film=self.film.title if self.film else "the film")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``ask --json``."""
         e = self.entry
         return {
             "question": self.question,
+            "outcome": self.outcome,
             "answered": self.answered,
             "entry_id": e.id if e else None,
             "title": e.title if e else None,
@@ -62,9 +101,18 @@ class Answer:
             "spoiler": e.spoiler if e else False,
             "film": self.film.id if self.film else None,
             "score": round(self.confidence, 3),
+            "suggested": None if self.suggested is None else {
+                "id": self.suggested.id, "title": self.suggested.title,
+                "spoiler": self.suggested.spoiler},
+            "parts": [{"question": p.question, "entry_id": p.entry.id, "title": p.entry.title,
+                       "answer": p.entry.answer, "spoiler": p.entry.spoiler,
+                       "sources": [s.as_dict() for s in p.entry.sources],
+                       "score": round(p.confidence, 3)} for p in self.parts],
             "alternatives": [
                 {"id": a.id, "title": a.title, "spoiler": a.spoiler} for a in self.alternatives
             ],
+            "reply": self.reply,
+            "examples": list(self.examples),
             "standings": None if self.standings is None else {
                 "poll_id": self.standings.poll.id,
                 "total_voters": self.standings.total_voters,
@@ -75,34 +123,111 @@ class Answer:
 
 def ask(app: App, question: str, source: str = "cli", *, log: bool = True,
         asker: Actor | None = None) -> Answer:
-    """Answer ``question`` from the knowledge base, or abstain; log it unless ``log`` is False.
+    """Answer ``question`` from the knowledge base (see the module docstring); log it unless
+    ``log`` is False or it was small talk.
 
     ``asker``: who asks, and from which server; community entries then carry that server's
     latest poll. Without one, or from a DM, there are no standings.
     """
     question, source = clean(question), clean(source)
-    hits = app.index.search(question)
+    text = question[:MAX_INPUT]  # bounded work on any text (bot.words)
+    query = app.index.analyse(text)
+    hits = app.index.search_query(query)
     top = hits[0] if hits else None
-    answered = top is not None and top.confidence >= ANSWER_THRESHOLD
-    entry = app.index.get(top.id) if answered and top else None
-    if entry is None:
-        answered = False
-    others = hits[1:] if answered else hits
-    alternatives = tuple(
-        Alternative(h.id, h.title, h.spoiler) for h in others if h.confidence >= SUGGEST_THRESHOLD
-    )[:3]
     films = app.films()
-    film = films.get(entry.film) if entry else next(iter(films.values()), None)
-    standings = None
-    if entry and POLL_TAG in entry.tags and asker is not None and not asker.in_dm:
-        poll = latest_poll(app.db, asker, film=entry.film)
-        standings = tally(app.db, asker, poll.id) if poll else None
-    result = Answer(question, answered, entry, top.confidence if top else 0.0, alternatives, film,
-                    standings)
+    default_film = next(iter(films.values()), None)
+    kind = smalltalk_kind(text)
+    if kind is not None and not any(t.about_film for t in query.terms):  # "thanks!", "hi bot"
+        return _smalltalk_answer(app, question, text, top, default_film)
+    parts = _two_parts(app, text)
+    if parts is None and top is not None and top.confidence >= ANSWER_AT:
+        entry = app.index.get(top.id)
+        parts = (Part(text, entry, top.confidence),) if entry else None
+    if parts:
+        parts = tuple(Part(p.question, p.entry, p.confidence, _standings(app, p.entry, asker))
+                      for p in parts)
+        shown = {p.entry.id for p in parts}
+        alternatives = _alternatives(h for h in hits if h.id not in shown)
+        first = parts[0]
+        result = Answer(question, True, first.entry, first.confidence, alternatives,
+                        films.get(first.entry.film), first.standings, ANSWER, None, parts)
+    elif kind is not None and (top is None or top.confidence < CLOSEST_AT):
+        return _smalltalk_answer(app, question, text, top, default_film)
+    else:
+        closest = top is not None and top.confidence >= CLOSEST_AT
+        suggested = Alternative(top.id, top.title, top.spoiler) if closest and top else None
+        alternatives = _alternatives(hits[1:] if closest else hits)
+        result = Answer(question, False, None, top.confidence if top else 0.0, alternatives,
+                        default_film, None, CLOSEST if closest else ABSTAIN, suggested)
     if log:
-        log_question(app.db, source, question, entry.id if entry else None, result.confidence,
-                     guild_id=asker.guild_id if asker else None)
+        log_question(app.db, source, text, result.entry.id if result.entry else None,
+                     result.confidence, guild_id=asker.guild_id if asker else None)
     return result
+
+
+def _smalltalk_answer(app: App, question: str, text: str, top: Hit | None,
+                      film: Film | None) -> Answer:
+    """The friendly reply to greetings, thanks and questions about the bot (not logged)."""
+    return Answer(question, False, None, top.confidence if top else 0.0, (), film,
+                  outcome=SMALLTALK, examples=_examples(app, text))
+
+
+def _two_parts(app: App, text: str) -> tuple[Part, ...] | None:
+    """Both parts of a two-question message, when each clears the bar on its own with a
+    different entry; None otherwise (the message is then answered as one question)."""
+    split = split_two(text)
+    if split is None:
+        return None
+    first_hits = app.index.search(split[0])
+    if not first_hits or first_hits[0].confidence < ANSWER_AT:
+        return None
+    first = first_hits[0]
+    second_hits = app.index.search(split[1])
+    second = next((h for h in second_hits if h.id != first.id), None)
+    if second is None or second.confidence < ANSWER_AT:
+        # "where is misaki from and why do they drive there": the second part leans on the
+        # first, so read it with the first part's words too
+        leaning = app.index.search(f"{split[1]} {split[0]}")
+        second = next((h for h in leaning if h.id != first.id), None)
+        if second is None or second.confidence < ANSWER_AT:
+            return None
+    entries = [app.index.get(first.id), app.index.get(second.id)]
+    if None in entries:
+        return None
+    return (Part(split[0], entries[0], first.confidence),  # type: ignore[arg-type]
+            Part(split[1], entries[1], second.confidence))  # type: ignore[arg-type]
+
+
+def _alternatives(hits: Any) -> tuple[Alternative, ...]:
+    return tuple(Alternative(h.id, h.title, h.spoiler) for h in hits
+                 if h.confidence >= SUGGEST_AT)[:3]
+
+
+def _standings(app: App, entry: Entry, asker: Actor | None) -> Tally | None:
+    """Live poll standings for an entry about what the community thinks: the asker's
+    server's latest poll only (none without an asker, or in a DM)."""
+    if POLL_TAG not in entry.tags or asker is None or asker.in_dm:
+        return None
+    poll = latest_poll(app.db, asker, film=entry.film)
+    return tally(app.db, asker, poll.id) if poll else None
+
+
+def _examples(app: App, text: str, n: int = 2) -> tuple[str, ...]:
+    """Questions to try: the first listed question of entries that give nothing away (a
+    different pair for different messages; two indexed lookups, whatever the size)."""
+    top = app.db.execute("SELECT max(rowid) FROM entries").fetchone()[0] or 0
+    start = zlib.crc32(text.encode("utf-8", "replace")) % (top + 1)
+    found: list[str] = []
+    for k in range(n):
+        row = app.db.execute(
+            "SELECT questions FROM entries WHERE spoiler = 0 AND questions != '' AND rowid >= ? "
+            "ORDER BY rowid LIMIT 1", [(start + k * (top // n + 1)) % (top + 1)]).fetchone()
+        if row is None:
+            row = app.db.execute("SELECT questions FROM entries WHERE spoiler = 0 AND "
+                                 "questions != '' ORDER BY rowid LIMIT 1").fetchone()
+        if row and row[0].split("\n")[0] not in found:
+            found.append(row[0].split("\n")[0])
+    return tuple(found)
 
 
 def log_question(db: Database, source: str, text: str, entry_id: str | None,
@@ -112,9 +237,9 @@ def log_question(db: Database, source: str, text: str, entry_id: str | None,
     with write(db):
         db["question_log"].insert({
             "asked_at": now(),
-            "source": source[:200],
+            "source": clean(source)[:200],
             "guild_id": guild_id,
-            "text": text[:MAX_LOGGED_CHARS],
+            "text": clean(text)[:MAX_LOGGED_CHARS],
             "entry_id": entry_id,
             "confidence": round(confidence, 4),
         })

@@ -35,5 +35,6 @@ def eval_sets_path() -> Path:
 
 
 def default_eval_set() -> Path:
-    """The question set ``python -m bot eval`` runs when it is given no FILE."""
+    """The older id-based question set, one of the dev sets ``python -m bot eval`` runs when
+    it is given no FILE (``bot.evaluate.default_sets``)."""
     return eval_sets_path() / "questions.yaml"

@@ -16,7 +16,7 @@ from bot.console_kb import KbCommands
 from bot.console_polls import PollCommands
 from bot.errors import BotError
 from bot.moderators import Operator
-from bot.text import render_answer
+from bot.text import render_answer, render_entry
 
 INTRO = (
     "Drive My Car ending bot - console. Type a question, or 'help' for commands. "
@@ -99,6 +99,15 @@ class Console(KbCommands, PollCommands, cmd.Cmd):
             return False
         answer = ask(self.app, arg, source="console", asker=self.actor)  # no names in the log
         self.say(render_answer(answer, show_spoilers=self.show_spoilers))
+        return False
+
+    def do_open(self, arg: str) -> bool:
+        """open ID - read one entry, e.g. the closest match the bot offered."""
+        entry = self.app.index.get(arg.strip())
+        if entry is None:
+            self.say(f"! no entry '{arg.strip()}' (`kb list` shows them all)")
+            return False
+        self.say("\n".join(render_entry(entry, show_spoilers=self.show_spoilers)))
         return False
 
     def do_spoilers(self, arg: str) -> bool:

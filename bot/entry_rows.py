@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from bot.knowledge import Entry, Film, Source
 from bot.store import dumps
-from bot.words import terms
+from bot.words import STOPWORDS, normalize_all, stems_of, words_all
 
 
-def row_and_terms(entry: Entry, origin: str) -> tuple[dict, set[str], set[str]]:
-    """The entries row, and the stemmed terms of its key fields and of its answer."""
-    key_text = "\n".join([entry.title, *entry.questions, *entry.aliases, " ".join(entry.tags)])
-    key, answer = terms(key_text), terms(entry.answer)
-    return {
+@dataclass(frozen=True)
+class Indexed:
+    """What the index stores for one entry, from one pass over its text."""
+
+    row: dict  # the entries row
+    key: set[str]  # stemmed terms of title, questions, aliases and tags
+    answer: set[str]  # stemmed terms of the answer
+    fts: tuple[str, ...]  # stemmed words per ENTRY_SEARCH_COLUMNS column, for FTS5
+    surface: dict[str, str]  # every distinct word and its stem, for typo fixes
+
+
+def index_entry(entry: Entry, origin: str) -> Indexed:
+    """The entries row, its stemmed terms, its FTS5 text and its words: each field is
+    tokenized once and each distinct word stemmed once."""
+    fields = (entry.title, "\n".join(entry.questions), "\n".join(entry.aliases),
+              " ".join(entry.tags), entry.answer)
+    tokens = [words_all(normalize_all(text)) for text in fields]
+    distinct = sorted(set().union(*tokens))
+    stems = dict(zip(distinct, stems_of(distinct), strict=True))
+    content = [[stems[w] for w in field if w not in STOPWORDS] for field in tokens]
+    key = {s for field in content[:4] for s in field}
+    answer = set(content[4])
+    row = {
         "id": entry.id,
         "film": entry.film,
         "title": entry.title,
@@ -27,7 +46,11 @@ def row_and_terms(entry: Entry, origin: str) -> tuple[dict, set[str], set[str]]:
         "origin": origin,
         "key_terms": " ".join(sorted(key)),
         "answer_terms": " ".join(sorted(answer)),
-    }, key, answer
+        "phrasings": "\n".join(
+            " ".join(sorted({stems[w] for w in words_all(normalize_all(text))}))
+            for text in (entry.title, *entry.questions)),
+    }
+    return Indexed(row, key, answer, tuple(" ".join(field) for field in content), stems)
 
 
 def entry_from_row(row: dict) -> Entry:

@@ -1,70 +1,54 @@
-"""Search over entries: SQLite FTS5 (via sqlite-utils) for recall, term coverage for confidence.
+"""Search over entries: SQLite FTS5 (via sqlite-utils) for recall, a calibrated model for
+confidence.
 
-FTS5's bm25 ranks well but its scores are not comparable across questions, so
-they cannot tell "a good match" from "the least bad match". Confidence is
-therefore the share of the question's informative words (IDF-weighted) that the
-entry actually contains. A question about another film always carries words the
-knowledge base has never seen, which keeps its confidence low.
+FTS5's bm25 ranks well but its scores are not comparable across questions, so they cannot
+tell "a good match" from "the least bad match". Each candidate therefore gets the features of
+``bot.calibration`` (``bot.candidates`` works them out: how much of what the question is about
+the entry covers, how many words the knowledge base has never seen, phrasing likeness, the
+margin over the runner-up), and its confidence is the model's calibrated probability that it
+is the right answer. Candidates are ranked by that probability.
 
-User text never reaches FTS syntax: it is cut into word tokens and each one is
-quoted, so quotes, ``AND``/``NEAR``, ``*``, ``:`` and SQL-looking text are just words.
+One stemmer: FTS5 indexes the entries' Snowball-stemmed words (``entry_rows.index_entry``)
+with the plain ``unicode61`` tokenizer, and questions are stemmed the same way, so the index,
+coverage and typo fixes never disagree (FTS5's own ``porter`` would stem the stems again).
+
+User text never reaches FTS syntax: it is cut into word tokens, and only known stems, each
+quoted, go into the query, so quotes, ``AND``/``NEAR``, ``*``, ``:`` and SQL-looking text are
+just words.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot.entry_rows import entry_from_row, film_dict, row_and_terms
+from bot.candidates import Hit, score
+from bot.entry_rows import entry_from_row, film_dict, index_entry
 from bot.knowledge import Entry, Film
-from bot.store import ENTRY_SEARCH_COLUMNS, write
+from bot.query import Lexicon, Query, analyse
+from bot.store import ENTRY_SEARCH_COLUMNS, get_meta, set_meta, write
 from bot.usertext import clean
-from bot.words import STOPWORDS, deletions, one_edit, stem, words
+from bot.words import stem, words
 
 log = logging.getLogger(__name__)
 
-MAX_TERMS = 24
+INDEX_VERSION = "3"  # bump when what is stored per entry changes: forces one rebuild
 KEY_COLUMNS = ("title", "questions", "aliases", "tags")
 _FTS_COLUMNS = ", ".join(ENTRY_SEARCH_COLUMNS)
 _FTS_MARKS = ", ".join("?" * len(ENTRY_SEARCH_COLUMNS))
 CANDIDATES = 20
 TOP_CACHE = 2048  # recent FTS queries whose ranked row ids are kept (about 1 MB)
-PHRASINGS_CACHE = 20_000  # entries whose phrasing stems are kept (a few MB at most)
 # bm25 column weights, in ENTRY_SEARCH_COLUMNS order: title, questions, aliases, tags, answer
 WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
-ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
-TYPO_WEIGHT = 0.8  # a word matched only through a typo correction
 # Words found in more than this share of entries (in large knowledge bases) are left out of
 # the FTS query when the question has rarer words: they barely change the ranking, but make
 # FTS5 score most of the table. They still count towards confidence.
 COMMON_SHARE, COMMON_MIN_DF = 0.1, 100
-
-@dataclass(frozen=True)
-class Hit:
-    """One candidate entry for a question."""
-
-    id: str
-    title: str
-    spoiler: bool
-    confidence: float  # 0..1: share of the question's informative words the entry covers
-    rank: float  # bm25 (lower is better), for tie-breaking
-
-
-@dataclass(frozen=True)
-class _Term:
-    word: str  # normalized surface form from the question
-    stem: str
-    alternatives: frozenset[str]  # stems that count as this term (synonyms)
-    corrections: frozenset[str]  # stems that count through typo correction
-    df: int
-    idf: float
 
 
 class SearchIndex:
@@ -73,9 +57,13 @@ class SearchIndex:
     def __init__(self, db: Database):
         self.db = db
         self._synonyms: dict[str, frozenset[str]] = {}
-        self._deletes: dict[str, tuple[str, ...]] | None = None  # typo table, built lazily
-        self._phrasings: dict[str, tuple[tuple[str, ...], ...]] = {}  # entry id → stems
+        self._lexicon: Lexicon | None = None  # vocabulary in memory, built lazily
         self._top: dict[tuple[str, int], tuple[tuple[int, float], ...]] = {}  # query → ranks
+        self._titles: tuple[tuple[str, ...], ...] = ()
+        if get_meta(db, "index_version") != INDEX_VERSION:
+            with write(db):  # stored terms are stale: make the next sync rebuild them
+                db.execute("DELETE FROM meta WHERE key = 'knowledge_hash'")
+                set_meta(db, "index_version", INDEX_VERSION)
         self.refresh()
 
     # ---------------------------------------------------------------- writing
@@ -87,34 +75,40 @@ class SearchIndex:
         ``moderated`` names the entries that come from moderators rather than the files.
         """
         with write(self.db):
-            self.db.execute("DELETE FROM entries")
-            self.db.execute("DELETE FROM vocab")
-            self.db.execute("DELETE FROM films")
+            for table in ("entries", "entries_fts", "vocab", "vocab_words", "films"):
+                self.db.execute(f"DELETE FROM {table}")
             self.db["films"].insert_all(
                 {"id": f.id, "data": json.dumps(film_dict(f), ensure_ascii=False)} for f in films
             )
-            rows, df, key_df = [], Counter[str](), Counter[str]()
+            rows, fts, df, key_df = [], [], Counter[str](), Counter[str]()
+            surface: dict[str, str] = {}
             for entry in entries:
-                row, key, answer = row_and_terms(
-                    entry, "moderator" if entry.id in moderated else "yaml")
-                rows.append(row)
-                key_df.update(key)
-                df.update(key | answer)
+                done = index_entry(entry, "moderator" if entry.id in moderated else "yaml")
+                rows.append(done.row)
+                fts.append(done.fts)
+                key_df.update(done.key)
+                df.update(done.key | done.answer)
+                surface.update(done.surface)
             self.db["entries"].insert_all(rows, batch_size=500)
-            self.db["entries"].rebuild_fts()  # one bulk pass beats indexing row by row
+            rowids = dict(self.db.execute("SELECT id, rowid FROM entries"))
+            self.db.conn.executemany(
+                f"INSERT INTO entries_fts (rowid, {_FTS_COLUMNS}) VALUES (?, {_FTS_MARKS})",
+                ([rowids[r["id"]], *f] for r, f in zip(rows, fts, strict=True)))
             self._write_vocab(df, key_df, +1)
+            self._write_words(surface)
         self.refresh()
 
     def upsert(self, entry: Entry, origin: str = "moderator") -> None:
         """Add or replace one entry (moderator edits); searchable at once."""
         with write(self.db):
             self._delete(entry.id)
-            row = row_and_terms(entry, origin)[0]
-            rowid = self.db["entries"].insert(row).last_rowid
+            done = index_entry(entry, origin)
+            rowid = self.db["entries"].insert(done.row).last_rowid
             self.db.execute(
                 f"INSERT INTO entries_fts (rowid, {_FTS_COLUMNS}) VALUES (?, {_FTS_MARKS})",
-                [rowid, *(row[c] for c in ENTRY_SEARCH_COLUMNS)])
-            self._add_vocab([row], +1)
+                [rowid, *done.fts])
+            self._add_vocab([done.row], +1)
+            self._write_words(done.surface)
         self._forget()
 
     def delete(self, entry_id: str) -> None:
@@ -125,15 +119,11 @@ class SearchIndex:
 
     def _delete(self, entry_id: str) -> None:
         old = self.db.execute(
-            f"SELECT rowid, {_FTS_COLUMNS}, key_terms, answer_terms FROM entries WHERE id = ?",
-            [entry_id],
+            "SELECT rowid, key_terms, answer_terms FROM entries WHERE id = ?", [entry_id],
         ).fetchone()
         if old:
-            # external-content FTS5: remove the indexed text with the values it was indexed with
-            self.db.execute(
-                f"INSERT INTO entries_fts (entries_fts, rowid, {_FTS_COLUMNS}) "
-                f"VALUES ('delete', ?, {_FTS_MARKS})", list(old[:6]))
-            self._add_vocab([{"key_terms": old[6], "answer_terms": old[7]}], -1)
+            self.db.execute("DELETE FROM entries_fts WHERE rowid = ?", [old[0]])
+            self._add_vocab([{"key_terms": old[1], "answer_terms": old[2]}], -1)
             self.db.execute("DELETE FROM entries WHERE id = ?", [entry_id])
 
     def _add_vocab(self, rows: list[dict], sign: int) -> None:
@@ -156,27 +146,59 @@ class SearchIndex:
         if sign < 0:
             self.db.execute("DELETE FROM vocab WHERE df <= 0")
 
+    def _write_words(self, surface: dict[str, str]) -> None:
+        """Known words (for typo fixes); a word whose entries are gone maps to a stem with
+        no documents, which the analysis ignores."""
+        self.db.conn.executemany("INSERT OR IGNORE INTO vocab_words (word, stem) VALUES (?, ?)",
+                                 surface.items())
+
     def refresh(self) -> None:
         """Reload the synonym table after the films changed."""
         self._synonyms = {}
+        titles = set()
         for (data,) in self.db.execute("SELECT data FROM films"):
-            for group in json.loads(data).get("synonyms", []):
+            film = json.loads(data)
+            for name in (film.get("title", ""), *film.get("aliases", [])):
+                if len(words(name)) > 1:  # one word ("DMC") may mean something else too
+                    titles.add(tuple(words(name)))
+            for group in film.get("synonyms", []):
                 stems = frozenset(stem(w) for w in group)
                 for s in stems:
                     self._synonyms[s] = self._synonyms.get(s, frozenset()) | stems
-        self._n = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        self._titles = tuple(sorted(titles, key=len, reverse=True))
         self._forget()
 
     def _forget(self) -> None:
         """Drop everything worked out from the index's content, after it changed."""
-        self._deletes = None
-        self._phrasings = {}
+        self._lexicon = None
         self._top = {}
+        self._n = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
         self._version = self._data_version()
 
     def _data_version(self) -> int:
         """Changes whenever another connection (the CLI, say) commits to the database."""
         return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    def lexicon(self) -> Lexicon:
+        """The vocabulary in memory: read once after each change of the index."""
+        if self._lexicon is None:
+            vocab, key = {}, set()
+            for t, df, key_df in self.db.execute("SELECT term, df, key_df FROM vocab"):
+                vocab[t] = df
+                if key_df > 0:
+                    key.add(t)
+            surface = {w: s for w, s in self.db.execute("SELECT word, stem FROM vocab_words")}
+            for group in self._synonyms.values():  # synonyms are known words too
+                for s in group:
+                    surface.setdefault(s, s)
+            self._vocab = vocab
+
+            def dfs(stems: set[str]) -> dict[str, int]:
+                return {s: vocab.get(s, 0) for s in stems}
+
+            self._lexicon = Lexicon(self._n, dfs, key.__contains__, self._synonyms, surface,
+                                    sorted(surface), self._titles, tuple(sorted(vocab)))
+        return self._lexicon
 
     # ---------------------------------------------------------------- reading
 
@@ -201,61 +223,37 @@ class SearchIndex:
             )
         ]
 
-    def search(self, question: str, limit: int = CANDIDATES) -> list[Hit]:
-        """Best entries for ``question``, most confident first. Never raises on user text."""
+    def analyse(self, question: str) -> Query:
+        """The question taken apart against this knowledge base (``bot.query``)."""
         if self._data_version() != self._version:
             self.refresh()  # another process changed the knowledge base
-        query_terms = self._analyse(question)
-        if not query_terms:
+        return analyse(question, self.lexicon())
+
+    def search(self, question: str, limit: int = CANDIDATES) -> list[Hit]:
+        """Best entries for ``question``, most probably right first. Never raises on user text."""
+        return self.search_query(self.analyse(question), limit)
+
+    def search_query(self, query: Query, limit: int = CANDIDATES) -> list[Hit]:
+        """Best entries for an analysed question."""
+        if not query.terms:
             return []
         common = max(COMMON_MIN_DF, COMMON_SHARE * self._n)
-        selective = [t for t in query_terms if t.df <= common] or [
-            min(query_terms, key=lambda t: t.df)]  # all common: the rarest one finds candidates
-        fts_words = sorted(
-            {t.word for t in selective}
-            | {s for t in selective for s in t.alternatives | t.corrections}
-        )
-        words_or = " OR ".join(f'"{w}"' for w in fts_words)
-        # Only an entry with a word of the question in its title, questions, aliases or tags
-        # can reach ANSWER_THRESHOLD (answer-only words count half), so look there first and
-        # score far fewer rows; the whole text is searched only to suggest closest topics.
-        rows = (self._ranked(f"{{{' '.join(KEY_COLUMNS)}}} : ({words_or})", limit)
-                or self._ranked(words_or, limit))
-        total = sum(t.idf for t in query_terms)
-        scored = []
-        for entry_id, title, spoiler, key_terms, answer_terms, questions, rank in rows:
-            covered = _coverage(query_terms, set(key_terms.split()), set(answer_terms.split()))
-            scored.append((Hit(entry_id, title, bool(spoiler), covered / total, rank),
-                           (title, questions)))
-        best = max((round(h.confidence, 2) for h, _ in scored), default=0.0)
-        asked = {stem(w) for w in words(question[:4000])}
-        asked |= {c for t in query_terms for c in t.corrections | t.alternatives}
-
-        def order(item: tuple[Hit, tuple[str, str]]) -> tuple[float, float, float]:
-            hit, (title, questions) = item
-            confidence = round(hit.confidence, 2)
-            # Among entries that cover the question equally well, prefer the one whose title
-            # or listed question is phrased most like it ("why ... korea" → the "why" entry).
-            alike = 0.0
-            if confidence == best:
-                alike = _phrasing(asked, self._phrasing_stems(hit.id, title, questions))
-            return (-confidence, -alike, hit.rank)
-
-        scored.sort(key=order)
-        return [hit for hit, _ in scored[:limit]]
-
-    def _phrasing_stems(self, entry_id: str, title: str, questions: str
-                        ) -> tuple[tuple[str, ...], ...]:
-        """The distinct stems of an entry's title and of each listed question, worked out
-        once (as tuples, which the garbage collector stops scanning)."""
-        found = self._phrasings.get(entry_id)
-        if found is None:
-            found = tuple(tuple({stem(w) for w in words(text)})
-                          for text in (title, *questions.split("\n")))
-            if len(self._phrasings) >= PHRASINGS_CACHE:
-                del self._phrasings[next(iter(self._phrasings))]  # the oldest
-            self._phrasings[entry_id] = found
-        return found
+        selective = [t for t in query.terms if t.df <= common]
+        columns = KEY_COLUMNS
+        if not selective:  # only common words: the rarest finds candidates, in titles first
+            selective, columns = [min(query.terms, key=lambda t: t.df)], ("title",)
+        stems = sorted({s for t in selective for s in t.stems})
+        words_or = " OR ".join(f'"{s}"' for s in stems)
+        # An entry with none of the question's words in its title, questions, aliases or tags
+        # is rarely the answer, so look there first and score far fewer rows; the whole text
+        # is searched only when nothing matches there.
+        rows = (self._ranked(f"{{{' '.join(columns)}}} : ({words_or})", CANDIDATES)
+                or (columns != KEY_COLUMNS
+                    and self._ranked(f"{{{' '.join(KEY_COLUMNS)}}} : ({words_or})", CANDIDATES))
+                or self._ranked(words_or, CANDIDATES))
+        hits = score(query, rows)
+        hits.sort(key=lambda h: (-h.confidence, h.rank))
+        return hits[:limit]
 
     def _ranked(self, match: str, limit: int) -> list[tuple]:
         """Top rows for an FTS5 query, ranked by weighted bm25.
@@ -264,103 +262,35 @@ class SearchIndex:
         again and again, so the ranked row ids of recent queries are kept until the index
         changes; the rows themselves are always read fresh.
         """
-        key = (match, max(limit, CANDIDATES))
+        key = (match, limit)
         top = self._top.get(key)
-        if top is None:
-            try:
-                top = tuple(self.db.execute(
-                    "SELECT rowid, bm25(entries_fts, ?, ?, ?, ?, ?) AS rank FROM entries_fts "
-                    "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?",
-                    [*WEIGHTS, match, key[1]],
-                ))
-            except sqlite3.OperationalError:  # pragma: no cover - tokens are quoted words only
-                log.exception("FTS query failed for %r", match)
-                return []
+        if top is None:  # one query: rank in FTS5, then join only the best rows
+            rows = self._query(
+                "SELECT e.rowid, e.id, e.title, e.spoiler, e.key_terms, e.answer_terms, "
+                "e.phrasings, e.tags, t.rank FROM (SELECT rowid, "
+                "bm25(entries_fts, ?, ?, ?, ?, ?) AS rank FROM entries_fts "
+                "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?) AS t "
+                "JOIN entries AS e ON e.rowid = t.rowid ORDER BY t.rank",
+                [*WEIGHTS, match, limit])
             if len(self._top) >= TOP_CACHE:
                 del self._top[next(iter(self._top))]  # the oldest
-            self._top[key] = top
+            self._top[key] = tuple((r[0], r[-1]) for r in rows)
+            return [r[1:] for r in rows]
         if not top:
             return []
         rows = {r[0]: r[1:] for r in self.db.execute(
-            "SELECT rowid, id, title, spoiler, key_terms, answer_terms, questions FROM entries "
-            f"WHERE rowid IN ({','.join('?' * len(top))})", [rowid for rowid, _ in top])}
+            "SELECT rowid, id, title, spoiler, key_terms, answer_terms, phrasings, tags "
+            f"FROM entries WHERE rowid IN ({','.join('?' * len(top))})",
+            [rowid for rowid, _ in top])}
         return [(*rows[rowid], rank) for rowid, rank in top if rowid in rows]
 
-    def _analyse(self, question: str) -> list[_Term]:
-        """The question's informative words, stemmed, with synonyms, typo fixes and IDF.
+    def _query(self, sql: str, params: list) -> list[tuple]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:  # pragma: no cover - tokens are quoted stems only
+            log.exception("FTS query failed: %r", params)
+            return []
 
-        Document counts are read for a batch of words at a time (one query, not one per word).
-        """
-        candidates: dict[str, str] = {}  # stem → the first word with that stem, in order
-        for word in words(question[:4000]):
-            if word not in STOPWORDS:
-                candidates.setdefault(stem(word), word)
-        pending = list(candidates.items())
-        seen: dict[str, _Term] = {}
-        while pending and len(seen) < MAX_TERMS:
-            batch, pending = pending[:2 * MAX_TERMS], pending[2 * MAX_TERMS:]
-            alternatives = {s: self._synonyms.get(s, frozenset({s})) for s, _ in batch}
-            dfs = self._dfs(set().union(*alternatives.values()))
-            fixes = {s: self._corrections(s) | self._corrections(word) for s, word in batch
-                     if len(word) >= 5 and not word.isdigit()
-                     and not any(dfs[a] for a in alternatives[s])}
-            fix_dfs = self._dfs(set().union(*fixes.values())) if fixes else {}
-            for s, word in batch:
-                if len(seen) >= MAX_TERMS:
-                    break
-                df = max(dfs[a] for a in alternatives[s])
-                if not df and word.isdigit():
-                    continue  # an unknown number ("saab 9000", "5 minutes") says little
-                corrections = fixes.get(s, frozenset())
-                if s in fixes:
-                    df = max((fix_dfs[c] for c in corrections), default=0)
-                idf = math.log(1 + (self._n - df + 0.5) / (df + 0.5))
-                seen[s] = _Term(word, s, alternatives[s], corrections, df, idf)
-        return list(seen.values())
-
-    def _dfs(self, stems: Iterable[str]) -> dict[str, int]:
-        stems = list(stems)
-        if not stems:
-            return {}
-        marks = ",".join("?" * len(stems))
-        found = dict(self.db.execute(f"SELECT term, df FROM vocab WHERE term IN ({marks})", stems))
-        return {s: found.get(s, 0) for s in stems}
-
-    def _corrections(self, word: str) -> frozenset[str]:
-        """Known key terms one edit away (delete, insert, substitute, transpose)."""
-        if self._deletes is None:
-            table: dict[str, list[str]] = {}
-            for (term,) in self.db.execute("SELECT term FROM vocab WHERE key_df > 0"):
-                if len(term) >= 4:
-                    for variant in deletions(term):
-                        table.setdefault(variant, []).append(term)
-            # Tuples of strings, unlike sets, drop out of the garbage collector's scans, which
-            # would otherwise walk this whole table now and then in the middle of a question.
-            self._deletes = {variant: tuple(terms) for variant, terms in table.items()}
-        found: set[str] = set()
-        for variant in deletions(word):
-            found.update(self._deletes.get(variant, ()))
-        return frozenset(t for t in found if one_edit(word, t))
-
-
-def _phrasing(asked: set[str], phrasings: tuple[tuple[str, ...], ...]) -> float:
-    """Best Jaccard similarity between the question's words (stopwords included) and a phrasing
-    (each a tuple of distinct stems)."""
-    best = 0.0
-    for theirs in phrasings:
-        if theirs:
-            shared = len(asked.intersection(theirs))
-            best = max(best, shared / (len(asked) + len(theirs) - shared))
-    return best
-
-
-def _coverage(query_terms: list[_Term], key: set[str], answer: set[str]) -> float:
-    covered = 0.0
-    for t in query_terms:
-        if t.alternatives & key:
-            covered += t.idf
-        elif t.corrections & key:
-            covered += t.idf * TYPO_WEIGHT
-        elif (t.alternatives | t.corrections) & answer:
-            covered += t.idf * ANSWER_ONLY_WEIGHT
-    return covered
+    def clear_cache(self) -> None:
+        """Forget the ranked results of recent queries (benchmarks time uncached questions)."""
+        self._top = {}

@@ -39,7 +39,8 @@ migrations = Migrations(MIGRATION_SET)
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's write lock
 _refused: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
 
-FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # text is stemmed before indexing (m006)
+M001_TOKENIZE = "porter unicode61 remove_diacritics 2"  # the first index, replaced by m006
 ENTRY_SEARCH_COLUMNS = ("title", "questions", "aliases", "tags", "answer")
 
 
@@ -178,7 +179,7 @@ def m001_knowledge(db: Database) -> None:
         },
         pk="id",
     )
-    db["entries"].enable_fts(ENTRY_SEARCH_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZE)
+    db["entries"].enable_fts(ENTRY_SEARCH_COLUMNS, create_triggers=True, tokenize=M001_TOKENIZE)
     db["vocab"].create({"term": str, "df": int, "key_df": int}, pk="term")
     db["films"].create({"id": str, "data": str}, pk="id")
     db["interpretations"].create(
@@ -402,7 +403,25 @@ def m008_file_hashes(db: Database) -> None:
 
 
 @migrations()
-def m009_poll_message_state(db: Database) -> None:
+def m009_stemmed_index(db: Database) -> None:
+    """One stemmer: FTS5 indexes the entries' Snowball stems with plain unicode61 (no porter).
+
+    The old index is dropped and the stored knowledge hash forgotten, so the next start
+    rebuilds the index (moderator entries included) from the files and the overrides.
+    """
+    db["entries"].disable_fts()
+    db.execute(
+        "CREATE VIRTUAL TABLE entries_fts USING fts5("
+        f"{', '.join(ENTRY_SEARCH_COLUMNS)}, tokenize='{FTS_TOKENIZE}')")
+    db["vocab_words"].create({"word": str, "stem": str}, pk="word")
+    # the distinct stems (stopwords included) of the title and of each listed question, one
+    # line each: phrasing likeness, worked out once per entry rather than per question
+    db["entries"].add_column("phrasings", str)
+    db.execute("DELETE FROM meta WHERE key = 'knowledge_hash'")
+
+
+@migrations()
+def m010_poll_message_state(db: Database) -> None:
     """What each poll's messages last showed (``bot.poll_messages``): its discussion thread,
     the state its message was last edited to, and its results post, so every message can
     catch up with the database after a crash, and the results are posted once. And the

@@ -6,8 +6,8 @@ like the channel does.
 
 from __future__ import annotations
 
-from bot.answers import Answer
-from bot.knowledge import Source
+from bot.answers import ANSWER, CLOSEST, SMALLTALK, Answer
+from bot.knowledge import Entry, Source
 from bot.poll_results import Tally, render_bar
 
 
@@ -21,27 +21,51 @@ def source_line(source: Source) -> str:
     return f"Scene: {source.scene}" if source.scene else f"{source.title} - {source.url}"
 
 
+def render_entry(entry: Entry, *, show_spoilers: bool = False) -> list[str]:
+    """One entry as lines: title, answer (spoiler-marked when hidden) and sources."""
+    hidden = entry.spoiler and not show_spoilers
+    title = entry.title + ("  [spoiler: last act]" if entry.spoiler else "")
+    lines = [title, "=" * min(len(title), 72)]
+    lines.append(spoiler(entry.answer.strip()) if hidden else entry.answer.strip())
+    lines.append("")
+    lines.append("Sources:")
+    lines += [f"  {n}. {source_line(src)}" for n, src in enumerate(entry.sources, 1)]
+    return lines
+
+
 def render_answer(answer: Answer, *, show_spoilers: bool = False) -> str:
-    """A readable answer, or a friendly abstention listing the closest topics."""
+    """A readable answer (each part of a two-part question), a closest match, a friendly
+    reply to small talk, or an honest abstention listing the closest topics."""
     lines: list[str] = []
-    entry = answer.entry
-    if answer.answered and entry:
-        hidden = entry.spoiler and not show_spoilers
-        title = entry.title + ("  [spoiler: last act]" if entry.spoiler else "")
-        lines += [title, "=" * min(len(title), 72)]
-        lines.append(spoiler(entry.answer.strip()) if hidden else entry.answer.strip())
-        lines.append("")
-        lines.append("Sources:")
-        lines += [f"  {n}. {source_line(src)}" for n, src in enumerate(entry.sources, 1)]
-        if answer.standings is not None:
-            lines += ["", "Where the community stands right now:", render_tally(answer.standings)]
-        film = f"{answer.film.title} ({answer.film.year})" if answer.film else ""
-        lines.append(f"{film} · match {answer.confidence:.0%} · entry `{entry.id}`")
+    film = f"{answer.film.title} ({answer.film.year})" if answer.film else ""
+    if answer.outcome == ANSWER:
+        for n, part in enumerate(answer.parts):
+            if n:
+                lines += ["", "-" * 40]
+            if len(answer.parts) > 1:
+                lines.append(f"Q: {part.question}")
+            lines += render_entry(part.entry, show_spoilers=show_spoilers)
+            if part.standings is not None:
+                lines += ["", "Where the community stands right now:",
+                          render_tally(part.standings)]
+            lines.append(f"{film} · confidence {part.confidence:.0%} · entry `{part.entry.id}`")
+    elif answer.outcome == SMALLTALK:
+        lines.append(answer.reply or "")
+        lines += [f"  - {q}" for q in answer.examples]
+        lines.append("Type `help` for the commands (on Discord: `/about`).")
+        return "\n".join(lines)
+    elif answer.outcome == CLOSEST and answer.suggested:
+        best = answer.suggested
+        lines.append("I'm not sure I have a curated answer for that. The closest entry I have "
+                     f"({answer.confidence:.0%} sure) is:")
+        lines.append(f"  {best.title}" + ("  [spoiler]" if best.spoiler else "")
+                     + f"  (type `open {best.id}` to read it)")
     else:
         lines.append("I don't have a curated answer for that, and I'd rather not guess.")
     if answer.alternatives:
         lines.append("")
-        lines.append("Related topics:" if answer.answered else "Closest topics I can answer:")
+        lines.append("Related topics:" if answer.answered else "Other topics I can answer:"
+                     if answer.outcome == CLOSEST else "Closest topics I can answer:")
         for alt in answer.alternatives:
             lines.append(f"  - {alt.title}" + ("  [spoiler]" if alt.spoiler else ""))
     return "\n".join(lines)

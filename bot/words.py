@@ -1,6 +1,10 @@
-"""Words of user text: normalized tokens, English stems, stopwords and one-edit typos.
+"""Words of user text: normalized tokens, English stems, stopwords, chat words and typo edits.
 
 Pure functions of text, kept apart from ``bot.search`` so that module holds only the index.
+Every function here does bounded work whatever the text: input is cut before and after
+Unicode normalization (NFKD turns one ``㌖`` into six letters), questions keep at most
+``MAX_WORDS`` words, and typo edits are only worked out for words of at most ``MAX_TYPO_LEN``
+letters. Lone surrogates and other unencodable characters are never part of a word.
 """
 
 from __future__ import annotations
@@ -11,8 +15,16 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from bot import usertext
+
 _TOKEN = re.compile(r"[^\W_]+")
 _STEMMER = snowballstemmer.stemmer("english")
+MAX_INPUT = 2000  # characters of a question looked at (the /ask limit is 1,000)
+MAX_NORMALIZED = 4000  # characters after NFKD, which can multiply length by up to 18
+MAX_WORDS = 80  # words of one question that are analysed
+MAX_TYPO_LEN = 16  # longer words are never typo-corrected (hardly any real word is longer)
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are aren as at be because been
     before being below between both but by can cant could couldn did didn do does doesn doing
@@ -35,19 +47,57 @@ STOPWORDS = frozenset(
     dont doesnt didnt isnt wasnt arent werent wont wouldnt shouldnt couldnt
     """.split()
 )
+# Chat shorthand, slang and fillers: they say how something is asked, never what about.
+# They are dropped like stopwords, so they can neither dilute nor decide a match.
+CHAT_WORDS = frozenset(
+    """ngl tbh fr frfr imo imho idk iirc afaik btw rn smh lol lmao lmfao rofl omg wtf tf af
+    bc cuz coz cos tho thru abt w wo wat wut wot whatd whys hows wheres whos r n k kk
+    smth sth ppl pls plz thx ty tysm np nvm ofc def prolly srsly lowkey highkey
+    og gf bf bro bruh dude fam yall ya yea yep yup nope nah hmm hm ah oh uh um umm er
+    lemme gimme dunno aint ain gotcha welp ig istg deadass okk alright anyways
+    honestly genuinely seriously basically apparently totally somehow pretty though probably
+    """.split()
+)
+
+
+# Chat spellings of common words, read as the words they stand for.
+SHORTHAND = {
+    "wat": "what", "wut": "what", "wot": "what", "whats": "what", "wats": "what",
+    "u": "you", "ur": "your", "r": "are", "y": "why", "n": "and", "w": "with", "b4": "before",
+    "bc": "because", "cuz": "because", "coz": "because", "cos": "because", "abt": "about",
+    "tho": "though", "thru": "through", "smth": "something", "sth": "something",
+    "ppl": "people", "pls": "please", "plz": "please", "thx": "thanks", "ty": "thanks",
+    "prolly": "probably", "rn": "now", "gf": "girlfriend", "bf": "boyfriend", "og": "original",
+}
+
+
+def clean(text: str) -> str:
+    """At most MAX_INPUT characters of ``text``, lone surrogates replaced (``bot.usertext``)."""
+    return usertext.clean(text[:MAX_INPUT])
 
 
 def normalize(text: str) -> str:
-    """Casefold and strip accents, so "Yūsuke" and "yusuke" are the same word."""
+    """Casefold and strip accents, so "Yūsuke" and "yusuke" are the same word (bounded)."""
+    text = text[:MAX_INPUT]
     if text.isascii():  # nothing to decompose or strip: same result, 10x faster
         return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text)[:MAX_NORMALIZED]
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def words(text: str) -> list[str]:
-    """All word tokens of ``text``, normalized."""
-    return _TOKEN.findall(normalize(text))
+    """All word tokens of ``text``, normalized (at most MAX_WORDS of them)."""
+    found = []
+    for match in _TOKEN.finditer(normalize(text)):
+        found.append(match.group())
+        if len(found) >= MAX_WORDS:
+            break
+    return found
+
+
+def is_filler(word: str) -> bool:
+    """A stopword or chat word: says how something is asked, not what about."""
+    return word in STOPWORDS or word in CHAT_WORDS
 
 
 @lru_cache(maxsize=200_000)
@@ -60,20 +110,53 @@ _STEMS: dict[str, str] = {}  # word → stem for terms(): a knowledge base repea
 _STEMS_MAX = 500_000  # forget them all past this, rather than grow without bound
 
 
-def terms(text: str) -> set[str]:
-    """Stemmed content terms of ``text`` (stopwords dropped); each distinct word stemmed once."""
-    found = set(words(text)) - STOPWORDS
-    new = [w for w in found if w not in _STEMS]
+def stems_of(found: list[str] | set[str]) -> list[str]:
+    """Stems of many words at once (one C call for the new ones), in order."""
+    new = [w for w in set(found) if w not in _STEMS]
     if new:
         if len(_STEMS) + len(new) > _STEMS_MAX:
             _STEMS.clear()
         _STEMS.update(zip(new, _STEMMER.stemWords(new), strict=True))
-    return {_STEMS[w] for w in found}
+    return [_STEMS[w] for w in found]
 
 
-def deletions(word: str) -> set[str]:
-    """The word and every form of it with one letter left out (symmetric-delete typo lookup)."""
-    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+def terms(text: str) -> set[str]:
+    """Stemmed content terms of ``text`` (stopwords dropped); each distinct word stemmed once."""
+    return set(stems_of(set(_TOKEN.findall(normalize_all(text))) - STOPWORDS))
+
+
+def term_sequence(text: str) -> str:
+    """The stemmed content words of ``text`` in order, space-separated: what FTS5 indexes,
+    so that the index and the questions use one stemmer."""
+    found = [w for w in _TOKEN.findall(normalize_all(text)) if w not in STOPWORDS]
+    return " ".join(stems_of(found))
+
+
+def normalize_all(text: str) -> str:
+    """Like ``normalize`` but for curated text (entries), which has no length limit."""
+    if text.isascii():
+        return text.casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words_all(normalized: str) -> list[str]:
+    """Every word token of already normalized curated text (no limit)."""
+    return _TOKEN.findall(normalized)
+
+
+def edits(word: str) -> set[str]:
+    """Every string one edit away (delete, transpose, substitute, insert; a-z only).
+
+    At most about 54 x MAX_TYPO_LEN strings: callers bound the word length first.
+    """
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in LETTERS}
+    out |= {a + c + b for a, b in splits for c in LETTERS}
+    out.discard(word)
+    return out
 
 
 def one_edit(a: str, b: str) -> bool:

@@ -22,7 +22,8 @@ def test_run_all_quick_prints_the_table(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["metric", "value", "baseline", "ratio", "target", "result"]
     metrics = "\n".join(lines)
-    for name in ("search p99 @1000", "ask p50 @100", "cold open_app", "warm open_app",
-                 "/ask p99", "vote burst", "votes.vote", "poll chart, 25 options",
-                 "peak RSS cold"):
+    for name in ("ask p99 @1000 (uncached)", "ask p50 @100", "vs plain FTS5",
+                 "worst hostile question", "logged (production)", "ranking cache",
+                 "cold open_app", "warm open_app", "/ask p99", "vote burst", "votes.vote",
+                 "poll chart, 25 options", "peak RSS cold"):
         assert name in metrics, name

@@ -113,7 +113,8 @@ def _args(path: tuple[str, ...], param: click.Parameter | None, value: str) -> l
         if isinstance(other, click.Argument):
             if other is param:
                 arguments.append(value)
-            elif other.required or other.nargs == -1:  # ask's QUESTION: one word
+            elif other.required or (other.nargs == -1  # ask's QUESTION: one word
+                                    and not isinstance(other.type, click.Path)):  # eval FILES
                 arguments.append("1" if _is_checked_type(other) else ".")
     if param is None or isinstance(param, click.Argument):
         return [*path, "--", *arguments]

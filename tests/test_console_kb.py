@@ -206,7 +206,7 @@ def test_interactive_add_asks_field_by_field(app: App) -> None:
     entry = get_entry(app, "who-feeds-the-dog")
     assert entry.answer == "Misaki, it seems.\n\nShe buys **dog food**."
     assert entry.sources[1].title == "eiga.com" and entry.spoiler
-    assert "match 100%" in output
+    assert "confidence" in output and "entry `who-feeds-the-dog`" in output
 
 
 def test_interactive_edit_keeps_what_is_not_retyped(app: App) -> None:

@@ -156,7 +156,7 @@ def test_upgrading_posts_no_results_for_polls_closed_before(tmp_path: Path) -> N
     path = tmp_path / "old.db"
     old = Database(path)
     pseudonyms.install(old, secrets.token_bytes(pseudonyms.SECRET_BYTES))
-    migrations.apply(old, stop_before="m009_poll_message_state")
+    migrations.apply(old, stop_before="m010_poll_message_state")
     old.execute("INSERT INTO polls (id, question, creator_id, guild_id, channel_id, message_id,"
                 " max_choices, anonymous, allow_change, status, created_at, closed_at) VALUES"
                 " (1, 'Old?', 1, 2, 3, 4, 1, 0, 1, 'closed', 't0', 't1'),"

@@ -35,12 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from bot import __version__
 from bot.answers import ask as ask_question
 from bot.app import App
-from bot.bundled import default_eval_set
 from bot.cli.dashboard import dashboard
 from bot.cli.db import db
 from bot.cli.group import BotGroup
@@ -58,7 +56,7 @@ from bot.cli.settings import config
 from bot.cli.types import FRACTION
 from bot.config import Settings
 from bot.errors import BotError
-from bot.evaluate import evaluate, format_report
+from bot.evaluate import default_sets, evaluate, format_report, load_cases
 from bot.moderators import OPERATOR
 from bot.text import render_answer
 
@@ -117,28 +115,29 @@ def console(app: App) -> None:
 
 
 @cli.command(name="eval")
-@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False,
-                                                        path_type=Path))
-@click.option("--min-recall", type=FRACTION, help="Exit 1 when recall@1 is below this (0-1).")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False,
+                                                   path_type=Path))
+@click.option("--min-recall", type=FRACTION,
+              help="Exit 1 when recall@1 in scope is below this (0-1).")
 @click.option("--min-abstention", type=FRACTION,
-              help="Exit 1 when abstention accuracy is below this (0-1).")
+              help="Exit 1 when abstention on out-of-scope questions is below this (0-1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
 @pass_app
-def eval_command(app: App, file: Path | None, min_recall: float | None,
+def eval_command(app: App, files: tuple[Path, ...], min_recall: float | None,
                  min_abstention: float | None, as_json: bool) -> None:
-    """Measure answers on a question set (YAML list of {q, expect: id | abstain}).
+    """Measure answers per kind of question on question sets (FILE...).
 
-    Without FILE, the set that ships with the bot is used.
+    Without FILE, the dev sets that ship with the bot are used (never a *-test split).
     """
-    path = file or default_eval_set()
+    paths = list(files) or default_sets()
     try:
-        cases = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise click.ClickException(f"cannot read the question set {path}: {exc}") from None
-    report = evaluate(app, cases)
+        cases = [case for path in paths for case in load_cases(path)]
+    except BotError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = evaluate(app, cases, [p.name for p in paths])
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
     failed = (min_recall is not None and report.recall_at_1 < min_recall) or (
-        min_abstention is not None and report.abstention_accuracy < min_abstention
+        min_abstention is not None and report.abstention < min_abstention
     )
     if failed:
         raise click.ClickException("below the required bar")

@@ -11,7 +11,7 @@ from discord.ext import commands, tasks
 from bot.answers import ask
 from bot.cogs.autocomplete import throttled
 from bot.cogs.client import BotClient
-from bot.cogs.embeds import answer_embed, clip
+from bot.cogs.embeds import answer_embeds, clip
 from bot.cogs.members import actor_of, author_of
 from bot.cogs.respond import NO_PINGS, reply
 from bot.cogs.views import FeedbackButton, RelatedButton, answer_view
@@ -65,9 +65,10 @@ class Ask(commands.Cog):
         """The reply; a community entry carries the standings of the asker's server only."""
         answer = ask(self.bot.app, question, source=source, asker=asker)
         show = self.show_spoilers(channel, asker, spoilers)
-        embed = answer_embed(answer, show_spoilers=show)
-        embed.set_author(name=clip("Q: " + " ".join(question.split()), 256))
-        kwargs: dict = {"embed": embed}
+        embeds = answer_embeds(answer, show_spoilers=show)
+        if len(embeds) == 1:
+            embeds[0].set_author(name=clip("Q: " + " ".join(question.split()), 256))
+        kwargs: dict = {"embeds": embeds}
         view = answer_view(answer, self.bot, show_spoilers=show)
         if view is not None:
             kwargs["view"] = view
@@ -92,7 +93,9 @@ class Ask(commands.Cog):
             raise InvalidInput("That message has no text I could answer.")
         source = f"discord:{interaction.guild_id or 'dm'}/{interaction.channel_id}"
         kwargs = self._answer(question, source, interaction.channel, actor_of(interaction), None)
-        kwargs["embed"].set_author(name=clip("Q: " + question, 256), url=message.jump_url)
+        first = kwargs["embeds"][0]
+        first.set_author(name=first.author.name or clip("Q: " + question, 256),
+                         url=message.jump_url)
         await reply(interaction, **kwargs)
 
     @ask_command.autocomplete("question")

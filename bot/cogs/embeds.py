@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.answers import Answer
+from bot.answers import ANSWER, CLOSEST, SMALLTALK, Answer
 from bot.knowledge import Entry, Source
 from bot.poll_results import Tally, render_bar
 from bot.polls import Poll
@@ -16,7 +16,7 @@ FIELD_MAX = 1024
 
 
 MESSAGE_MAX = 2000
-EMBED_TOTAL = 6000  # Discord's limit for all the text of one embed
+EMBED_TOTAL = 6000  # Discord's limit for all the text of one embed, or of one message's embeds
 
 
 def clip(text: str, limit: int = MESSAGE_MAX) -> str:
@@ -50,15 +50,39 @@ def entry_embed(entry: Entry, *, film_line: str, show_spoilers: bool) -> discord
     return embed
 
 
-def answer_embed(answer: Answer, *, show_spoilers: bool) -> discord.Embed:
-    """The bot's reply to a question: the entry, or a friendly abstention."""
+def answer_embeds(answer: Answer, *, show_spoilers: bool) -> list[discord.Embed]:
+    """The bot's reply to a question: one embed per answered part (a two-part question gets
+    two), a closest match, a friendly reply to small talk, or an honest abstention."""
     film = answer.film
     film_line = f"{film.title} ({film.year})" if film else "Drive My Car"
-    if answer.answered and answer.entry:
-        embed = entry_embed(answer.entry, show_spoilers=show_spoilers,
-                            film_line=f"{film_line} · match {answer.confidence:.0%}")
+    if answer.outcome == ANSWER:
+        embeds = []
+        for part in answer.parts:
+            embed = entry_embed(part.entry, show_spoilers=show_spoilers,
+                                film_line=f"{film_line} · confidence {part.confidence:.0%}")
+            if len(answer.parts) > 1:
+                embed.set_author(name=clip("Q: " + " ".join(part.question.split()), 256))
+            if part.standings is not None:
+                embed.add_field(name=f"Where this server stands (poll #{part.standings.poll.id})",
+                                value=_standings(part.standings), inline=False)
+            embeds.append(embed)
+    elif answer.outcome == SMALLTALK:
+        examples = "\n".join(f"• {q}" for q in answer.examples)
+        embed = discord.Embed(title="Hi!", colour=COLOUR, description=clip(
+            f"{answer.reply}\n{examples}\n\n`/about` tells you more about me.", 4000))
+        embed.set_footer(text=film_line)
+        return [embed]
+    elif answer.outcome == CLOSEST and answer.suggested:
+        best = answer.suggested
+        title = spoiler(best.title) if best.spoiler and not show_spoilers else best.title
+        embeds = [discord.Embed(
+            title="I'm not sure I have a curated answer for that",
+            description=(f"The closest entry I have ({answer.confidence:.0%} sure) is:\n"
+                         f"**{title}**\nThe button below shows it, only to you."),
+            colour=discord.Colour.light_grey())]
+        embeds[0].set_footer(text=film_line)
     else:
-        embed = discord.Embed(
+        embeds = [discord.Embed(
             title="I don't have a curated answer for that",
             description=(
                 "I only answer from our checked knowledge base, and nothing in it fits this "
@@ -67,17 +91,29 @@ def answer_embed(answer: Answer, *, show_spoilers: bool) -> discord.Embed:
                 "You can also propose an entry with `/suggest`."
             ),
             colour=discord.Colour.light_grey(),
-        )
-        embed.set_footer(text=film_line)
-    if answer.standings is not None:
-        embed.add_field(name=f"Where this server stands (poll #{answer.standings.poll.id})",
-                        value=_standings(answer.standings), inline=False)
+        )]
+        embeds[0].set_footer(text=film_line)
     if answer.alternatives:
         lines = [f"• {spoiler(a.title) if a.spoiler and not show_spoilers else a.title}"
                  for a in answer.alternatives]
-        name = "Related questions" if answer.answered else "Closest topics I can answer"
-        embed.add_field(name=name, value=clip("\n".join(lines), FIELD_MAX), inline=False)
-    return embed
+        name = ("Related questions" if answer.answered else "Other topics I can answer"
+                if answer.outcome == CLOSEST else "Closest topics I can answer")
+        embeds[-1].add_field(name=name, value=clip("\n".join(lines), FIELD_MAX), inline=False)
+        if sum(len(e) for e in embeds) > EMBED_TOTAL:  # Discord's limit for one message
+            embeds[-1].remove_field(len(embeds[-1].fields) - 1)
+    return _within_message_limit(embeds)
+
+
+def _within_message_limit(embeds: list[discord.Embed]) -> list[discord.Embed]:
+    """Two long answers can pass Discord's 6,000 characters per message: shorten the last
+    embed's sources list by the overflow (the answers themselves stay whole)."""
+    over = sum(len(e) for e in embeds) - EMBED_TOTAL
+    last = embeds[-1]
+    if over > 0 and last.fields and last.fields[0].name == "Sources":
+        value = last.fields[0].value or ""
+        last.set_field_at(0, name="Sources", value=clip(value, max(1, len(value) - over)),
+                          inline=False)
+    return embeds
 
 
 def _standings(tally: Tally, most: int = 5) -> str:

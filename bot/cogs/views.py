@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.answers import Answer, record_feedback
+from bot.answers import ANSWER, CLOSEST, SMALLTALK, Answer, record_feedback
 from bot.cogs.embeds import entry_embed
 from bot.cogs.errors import guarded
 from bot.cogs.respond import reply
@@ -29,10 +29,10 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
                      template=rf"fb:(?P<vote>up|down):(?P<entry>{ENTRY_ID})"):
     """Helpful / Not helpful: one vote per user and entry, changeable."""
 
-    def __init__(self, entry_id: str, helpful: bool):
+    def __init__(self, entry_id: str, helpful: bool, which: str = ""):
         self.entry_id, self.helpful = entry_id, helpful
         super().__init__(discord.ui.Button(
-            label="Helpful" if helpful else "Not helpful",
+            label=("Helpful" if helpful else "Not helpful") + (f" ({which})" if which else ""),
             emoji="👍" if helpful else "👎",
             style=discord.ButtonStyle.secondary,
             custom_id=f"fb:{'up' if helpful else 'down'}:{entry_id}",
@@ -93,12 +93,26 @@ class RelatedButton(discord.ui.DynamicItem[discord.ui.Button],
 
 def answer_view(answer: Answer, client: BotClient, *,
                 show_spoilers: bool) -> discord.ui.View | None:
-    """Feedback buttons and up to three related entries (None when the bot abstained)."""
+    """Buttons under a reply: feedback for each answered entry and up to three related
+    entries; for a closest match, one button that shows it (None when there is nothing)."""
     view = discord.ui.View(timeout=None)
-    if answer.answered and answer.entry:
-        view.add_item(FeedbackButton(answer.entry.id, True))
-        view.add_item(FeedbackButton(answer.entry.id, False))
-        related = [e for e in (client.app.index.get(i) for i in answer.entry.related) if e][:3]
+    if answer.outcome == ANSWER and answer.parts:
+        several = len(answer.parts) > 1
+        for n, part in enumerate(answer.parts[:2], 1):
+            which = f"answer {n}" if several else ""
+            view.add_item(FeedbackButton(part.entry.id, True, which))
+            view.add_item(FeedbackButton(part.entry.id, False, which))
+        shown = {p.entry.id for p in answer.parts}
+        wanted = [i for p in answer.parts for i in p.entry.related if i not in shown]
+        related = [e for e in (client.app.index.get(i) for i in dict.fromkeys(wanted)) if e][:3]
+    elif answer.outcome == CLOSEST and answer.suggested:
+        best = answer.suggested
+        hide = best.spoiler and not show_spoilers
+        view.add_item(RelatedButton(best.id, "Show the closest match (spoiler)" if hide
+                                    else f"Show: {best.title}"))
+        related = []
+    elif answer.outcome == SMALLTALK:
+        related = []
     else:
         related = [e for e in (client.app.index.get(a.id) for a in answer.alternatives) if e][:3]
     for n, entry in enumerate(related, 1):

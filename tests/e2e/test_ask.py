@@ -43,7 +43,8 @@ async def test_ask_answers_in_time_with_a_valid_embed(fake: FakeDiscord,
     assert "festival has a rule" in embed["description"]
     assert embed["fields"][0]["name"] == "Sources"
     assert "](https://goldenglobes.com/" in embed["fields"][0]["value"]
-    assert "match" in embed["footer"]["text"] and "Drive My Car (2021)" in embed["footer"]["text"]
+    assert "confidence" in embed["footer"]["text"]
+    assert "Drive My Car (2021)" in embed["footer"]["text"]
     assert embed["author"]["name"] == "Q: why does kafuku need a driver?"
     ids = custom_ids(handle.original)
     assert ids[:2] == ["fb:up:why-a-driver", "fb:down:why-a-driver"]
@@ -53,7 +54,7 @@ async def test_ask_answers_in_time_with_a_valid_embed(fake: FakeDiscord,
 async def test_abstention_is_friendly_and_lists_topics(fake: FakeDiscord,
                                                        start_dmc: StartBot) -> None:
     await start_dmc()
-    handle = await fake.slash("ask", {"question": "what does the ending of parasite mean"})
+    handle = await fake.slash("ask", {"question": "how do i bake sourdough bread"})
     embed = embed_of(await handle.wait_response(timeout=3))
     assert embed["title"] == "I don't have a curated answer for that"
     assert "rather say so than guess" in embed["description"]
@@ -271,3 +272,71 @@ async def test_server_spoiler_setting_is_for_moderators(fake: FakeDiscord,
     asked = await fake.slash("ask", {"question": "why is misaki in korea", "spoilers": False},
                              user=member)  # the asker's own choice still wins
     assert embed_of(await asked.wait_response(timeout=3))["description"].startswith("||")
+
+
+async def test_two_questions_in_one_get_one_embed_each(fake: FakeDiscord,
+                                                      start_dmc: StartBot) -> None:
+    await start_dmc()
+    handle = await fake.slash(
+        "ask", {"question": "why can't kafuku drive himself? and was takatsuki arrested?",
+                "spoilers": True})
+    await handle.wait_response(timeout=3)
+    embeds = handle.response["data"]["embeds"]
+    assert [e["title"] for e in embeds] == ["Why does Kafuku need a driver?",
+                                            "Why is Takatsuki arrested?"]
+    assert embeds[0]["author"]["name"] == "Q: why can't kafuku drive himself"
+    assert embeds[1]["author"]["name"] == "Q: was takatsuki arrested?"
+    ids = custom_ids(handle.original)
+    assert {"fb:up:why-a-driver", "fb:up:takatsuki-arrest"} <= set(ids)
+    labels = [c["label"] for row in handle.original["components"] for c in row["components"]]
+    assert "Helpful (answer 1)" in labels and "Not helpful (answer 2)" in labels
+
+
+async def test_closest_match_is_one_click_away(fake: FakeDiscord, start_dmc: StartBot) -> None:
+    client = await start_dmc()
+    handle = await fake.slash("ask", {"question": "what does the red saab mean?"})
+    embed = embed_of(await handle.wait_response(timeout=3))
+    assert embed["title"] == "I'm not sure I have a curated answer for that"
+    assert "sure) is:" in embed["description"]
+    ids = custom_ids(handle.original)
+    assert ids[0] == "rel:ending-korea" and not any(i.startswith("fb:") for i in ids)
+    click = await fake.click("rel:ending-korea", int(handle.original["id"]))
+    response = await click.wait_response(timeout=3)
+    assert response["data"]["flags"] & 64  # only for the person who clicked
+    assert response["data"]["embeds"][0]["description"].startswith("||**Why is Misaki")
+    logged = list(client.app.db["question_log"].rows)
+    assert [r["entry_id"] for r in logged] == [None]  # not an answer: moderators see it
+
+
+async def test_greetings_get_a_friendly_reply_and_are_not_logged(fake: FakeDiscord,
+                                                                 start_dmc: StartBot) -> None:
+    client = await start_dmc()
+    for text in ("hi there!", "thanks, that helped", "what can you do?"):
+        handle = await fake.slash("ask", {"question": text})
+        embed = embed_of(await handle.wait_response(timeout=3))
+        assert embed["title"] == "Hi!"
+        assert "/about" in embed["description"] and "• " in embed["description"]
+        assert custom_ids(handle.original) == []
+    assert client.app.db["question_log"].count == 0
+
+
+def test_two_long_answers_fit_in_one_message() -> None:
+    """Discord refuses a message whose embeds hold more than 6,000 characters in all."""
+    from bot.answers import ANSWER, Alternative, Answer, Part
+    from bot.cogs.embeds import EMBED_TOTAL, answer_embeds
+    from bot.knowledge import Entry, Film, Source
+
+    def entry(n: int) -> Entry:
+        return Entry(id=f"e{n}", film="f", title="T" * 200, questions=("q",), answer="a" * 1500,
+                     sources=tuple(Source(title="s" * 100, url="https://example.org/" + "x" * 80)
+                                   for _ in range(10)), tags=("t",), spoiler=True)
+
+    parts = (Part("q" * 300, entry(1), 0.9), Part("q" * 300, entry(2), 0.8))
+    film = Film(id="f", title="F", year=2021, director="d", aliases=(), spoilers="hidden",
+                synonyms=())
+    answer = Answer("q", True, parts[0].entry, 0.9, (Alternative("x", "y" * 200, True),) * 3,
+                    film, None, ANSWER, None, parts)
+    embeds = answer_embeds(answer, show_spoilers=False)
+    assert len(embeds) == 2
+    assert sum(len(e) for e in embeds) <= EMBED_TOTAL
+    assert all(len(e.description or "") > 1500 for e in embeds)  # the answers stay whole

@@ -129,7 +129,7 @@ async def test_modal_submit_adds_a_searchable_entry(fake: FakeDiscord,
                                                     start_dmc: StartBot) -> None:
     mod = moderator(fake)
     client = await start_dmc()
-    assert (await ask_title(fake, "does misaki smile in the supermarket")).startswith("I don't")
+    assert await ask_title(fake, "does misaki smile in the supermarket") != NEW["title"]
     modal = await kb(fake, "add", {}, mod)
     assert set(fields_of(modal)) == {"title", "questions", "answer", "sources", "tags"}
     done = await (await submit(fake, modal, NEW, mod)).wait_response(timeout=3)
@@ -484,7 +484,7 @@ async def test_unanswered_question_becomes_an_entry(fake: FakeDiscord,
     mod = moderator(fake)
     client = await start_dmc()
     for _ in range(2):
-        assert (await ask_title(fake, UNANSWERABLE)).startswith("I don't have")
+        assert (await ask_title(fake, UNANSWERABLE)).startswith(("I don't have", "I'm not sure"))
     handle = await fake.autocomplete("kb", {"question": "song"}, "question", subcommand="add",
                                      user=mod)
     choices = (await handle.wait_response(timeout=3))["data"]["choices"]
