@@ -294,6 +294,7 @@ HOUSEKEEPING = {
     "polls.posted_open_polls": "which poll messages to refresh after a restart",
     "polls.load_for_message": "the poll behind a message the bot posted, to redraw it there",
     "polls.set_message": "remembers the id of the message the bot posted",
+    "polls.check_voter_key": "checks a poll its caller already fetched for the actor",
     "polls.interpretation_options": "the film pack's readings: shared, not server data",
     "poll_results.message_tally": "the bars on the poll's own message, in its own channel",
     "suggestions.suggestion_form": "pre-fills a form from a suggestion already fetched",
