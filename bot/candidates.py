@@ -20,14 +20,14 @@ from dataclasses import dataclass
 
 from bot import calibration
 from bot.query import Query
-from bot.words import WH_WORDS, stem, words
+from bot.words import CUE_WORDS, stem, words
 
 ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
 TYPO_WEIGHT = 0.8  # a word matched only through a typo fix or a word of the same family
 FOREIGN_WEIGHT = 2.5
 # Question words in phrasings: "why is she in Korea" is not "where is she at the end".
-WH_WEIGHT = 1.0
-_WH_STEMS = frozenset(stem(w) for w in WH_WORDS)
+CUE_WEIGHT = 1.0
+_CUE_STEMS = frozenset(stem(w) for w in CUE_WORDS)
 # An entry whose title, questions, aliases and tags share no word with the question is at
 # most a closest match, however its answer text happens to match.
 KEYLESS_CAP = 0.4
@@ -96,9 +96,9 @@ def _question_weights(query: Query) -> tuple[dict[str, tuple[int, float]], float
         norm += w * w
         for s in t.stems:
             found.setdefault(s, (n, w))
-    for n, s in enumerate(sorted(query.wh), start=len(query.terms)):
-        found.setdefault(s, (n, WH_WEIGHT))
-        norm += WH_WEIGHT ** 2
+    for n, s in enumerate(sorted(query.cues), start=len(query.terms)):
+        found.setdefault(s, (n, CUE_WEIGHT))
+        norm += CUE_WEIGHT ** 2
     return found, norm
 
 
@@ -115,7 +115,7 @@ def _phrasing(question: tuple[dict[str, tuple[int, float]], float], phrasings: s
         dot = length = 0.0
         seen: set[int] = set()
         for s in line.split():
-            w = WH_WEIGHT if s in _WH_STEMS else idfs.get(s, 0.0)
+            w = CUE_WEIGHT if s in _CUE_STEMS else idfs.get(s, 0.0)
             length += w * w
             hit = weights.get(s)
             if hit is not None and hit[0] not in seen:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import Entry, Film, Source
 from bot.store import dumps
-from bot.words import STOPWORDS, WH_WORDS, is_filler, normalize_all, stems_of, words_all
+from bot.words import CUE_WORDS, STOPWORDS, is_filler, normalize_all, stems_of, words_all
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ def index_entry(entry: Entry, origin: str,
 def phrasing(tokens: list[str], stems: dict[str, str],
              titles: tuple[tuple[str, ...], ...] = ()) -> str:
     """One way of asking (a title, a listed question, an alias) as the index keeps it: its
-    distinct content stems in order, with the question words that tell one question from
-    another ("why", "who", "where") and without the film's title."""
+    distinct content stems in order, with the cue words that tell one question from another
+    ("why", "who", "mean", "happen") and without the film's title."""
     for title in titles:
         n, i = len(title), 0
         while n and i + n <= len(tokens):
@@ -70,7 +70,7 @@ def phrasing(tokens: list[str], stems: dict[str, str],
                 del tokens[i:i + n]
             else:
                 i += 1
-    kept = dict.fromkeys(stems[w] for w in tokens if w in WH_WORDS or not is_filler(w))
+    kept = dict.fromkeys(stems[w] for w in tokens if w in CUE_WORDS or not is_filler(w))
     return " ".join(kept)
 
 

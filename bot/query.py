@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot import english
-from bot.words import MAX_TYPO_LEN, SHORTHAND, WH_WORDS, edits, is_filler, stem, words
+from bot.words import CUE_WORDS, MAX_TYPO_LEN, SHORTHAND, edits, is_filler, stem, words
 
 MAX_TYPOS = 4  # words per question looked up as typos
 MAX_TERMS = 24  # known terms kept per question (the most specific ones)
@@ -56,7 +56,7 @@ MIN_TWO_EDIT_LEN, PREFIX, TWO_EDIT_CANDIDATES = 6, 3, 40  # two-edit typos of lo
 # How much an unknown real word says that the question is about something else: more the
 # rarer it is in English ("parasite", "turbo"), little for everyday words ("point", "check").
 UNKNOWN_RANK_SCALE, UNKNOWN_MAX = 250.0, 4.0
-_WH_STEMS = frozenset(stem(w) for w in WH_WORDS)
+_CUE_STEMS = frozenset(stem(w) for w in CUE_WORDS)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Query:
     words: int  # all words of the question, fillers included
     elsewhere: bool = False  # asks about other works ("what else has she been in")
     unknown_weights: tuple[float, ...] = ()  # of the unknown real words (``unknown_weight``)
-    wh: frozenset[str] = frozenset()  # stems of the question words ("why", "who", ...)
+    cues: frozenset[str] = frozenset()  # stems of its cue words ("why", "who", "mean"...)
 
     @property
     def unknown_mass(self) -> float:
@@ -196,7 +196,7 @@ def analyse(question: str, lex: Lexicon) -> Query:
         best = set(sorted(kept, key=lambda t: -t.weight)[:MAX_TERMS])
         kept = [t for t in kept if t in best]
     return Query(tuple(kept), frozenset(asked), unknown, foreign, len(tokens), elsewhere,
-                 tuple(mass), _WH_STEMS.intersection(asked))
+                 tuple(mass), _CUE_STEMS.intersection(asked))
 
 
 def _term(word: str, group: frozenset[str], df: int, lex: Lexicon, typo: bool = False) -> Term:
