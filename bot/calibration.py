@@ -45,6 +45,11 @@ FILE = "calibration.json"
 # negatives are weighted to make up this share of the training questions (a prior, chosen
 # before looking at any eval set; the shared dev sets happen to have about 20% too).
 OUT_OF_SCOPE_SHARE = 0.2
+# Signs known before fitting: words the knowledge base has never seen, and a question about
+# other works, never make an entry more likely to be right. Held-out phrasings lose the
+# words only they used, so the fit alone would reward unknown words; such a weight is held
+# at zero instead.
+NOT_POSITIVE = ("unknown", "foreign", "elsewhere")
 
 
 @cache
@@ -177,11 +182,11 @@ def refit(folder: str, knowledge: str | None = None, rounds: int = 3, top: int =
         return xs, ys, ws
 
     xs, ys, ws = rows_of(None)
-    bias, weights = fit(xs, ys, weights=ws)
+    bias, weights = fit_signed(xs, ys, ws)
     for _ in range(rounds):
         use(bias, weights)
         xs, ys, ws = rows_of(top)
-        bias, weights = fit(xs, ys, weights=ws)
+        bias, weights = fit_signed(xs, ys, ws)
     _use_default()
     return {"bias": round(bias, 4),
             "weights": {n: round(w, 4) for n, w in zip(FEATURES, weights, strict=True)},
@@ -190,6 +195,20 @@ def refit(folder: str, knowledge: str | None = None, rounds: int = 3, top: int =
                           "chat variants of listed questions, asked of the whole pack":
                               counts["paraphrase"],
                           f"negatives ({training.NEGATIVES})": counts["negative"]}}
+
+
+def fit_signed(rows: Sequence[Sequence[float]], labels: Sequence[int],
+               weights: Sequence[float]) -> tuple[float, list[float]]:
+    """``fit``, with every NOT_POSITIVE feature whose weight comes out positive left out
+    (its weight zero) and the rest fitted again."""
+    held: set[int] = set()
+    while True:
+        masked = [[0.0 if i in held else v for i, v in enumerate(r)] for r in rows]
+        bias, fitted = fit(masked, labels, weights=weights)
+        wrong = {FEATURES.index(n) for n in NOT_POSITIVE if fitted[FEATURES.index(n)] > 0}
+        if wrong <= held:
+            return bias, [0.0 if i in held else w for i, w in enumerate(fitted)]
+        held |= wrong
 
 
 def _use_default() -> None:
