@@ -137,11 +137,15 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True,
     query = app.index.analyse(text)
     hits = app.index.search_query(query)
     asked = question_part(text)
-    if asked is not None:  # a question wrapped in remarks: the question alone may fit better
+    # A question wrapped in remarks: the question alone decides when it fits well enough on
+    # its own ("what was the deal with her mom? she mentions it on the way north" asks
+    # about the mother, not the trip north), or when it fits better than the whole message.
+    if asked is not None:
         alone_query = app.index.analyse(asked)
         alone = app.index.search_query(alone_query)
         if (alone and len(alone_query.terms) >= MIN_ALONE_TERMS
-                and (not hits or alone[0].confidence > hits[0].confidence)):
+                and (not hits or alone[0].confidence > hits[0].confidence
+                     or alone[0].confidence >= ANSWER_AT)):
             hits = alone
     top = hits[0] if hits else None
     films = app.films()
