@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 ANSWER, CLOSEST, ABSTAIN, SMALLTALK = "answer", "closest", "abstain", "smalltalk"
 # Calibrated probability that the best entry is right, needed to give it as the answer ...
-ANSWER_AT = 0.5
+ANSWER_AT = 0.45
 # ... and to offer it as a closest match ("not sure, but is it this?").
 CLOSEST_AT = 0.2
 # A question read without its remarks must still name this many things ("what's he saying

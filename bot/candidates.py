@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from bot import calibration
 from bot.query import Query
-from bot.words import CUE_WORDS, stem, words
+from bot.words import CUE_WORDS, STOPWORDS, stem, words
 
 ANSWER_ONLY_WEIGHT = 0.5  # a word found only in the answer counts half
 TYPO_WEIGHT = 0.8  # a word matched only through a typo fix or a word of the same family
@@ -28,6 +28,10 @@ FOREIGN_WEIGHT = 2.5
 # Question words in phrasings: "why is she in Korea" is not "where is she at the end".
 CUE_WEIGHT = 1.0
 _CUE_STEMS = frozenset(stem(w) for w in CUE_WORDS)
+# Other function words count a little: "what does everyone here think the ending means" is
+# not quite "what does the ending mean".
+FUNCTION_WEIGHT = 0.3
+_FUNCTION_STEMS = frozenset(stem(w) for w in STOPWORDS) - _CUE_STEMS
 # An entry whose title, questions, aliases and tags share no word with the question is at
 # most a closest match, however its answer text happens to match.
 KEYLESS_CAP = 0.4
@@ -99,6 +103,10 @@ def _question_weights(query: Query) -> tuple[dict[str, tuple[int, float]], float
     for n, s in enumerate(sorted(query.cues), start=len(query.terms)):
         found.setdefault(s, (n, CUE_WEIGHT))
         norm += CUE_WEIGHT ** 2
+    for n, s in enumerate(sorted(query.function), start=len(found) + len(query.terms)):
+        if s not in found:
+            found[s] = (n, FUNCTION_WEIGHT)
+            norm += FUNCTION_WEIGHT ** 2
     return found, norm
 
 
@@ -115,7 +123,8 @@ def _phrasing(question: tuple[dict[str, tuple[int, float]], float], phrasings: s
         dot = length = 0.0
         seen: set[int] = set()
         for s in line.split():
-            w = CUE_WEIGHT if s in _CUE_STEMS else idfs.get(s, 0.0)
+            w = (CUE_WEIGHT if s in _CUE_STEMS else FUNCTION_WEIGHT if s in _FUNCTION_STEMS
+                 else idfs.get(s, 0.0))
             length += w * w
             hit = weights.get(s)
             if hit is not None and hit[0] not in seen:

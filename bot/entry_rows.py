@@ -60,9 +60,10 @@ def index_entry(entry: Entry, origin: str,
 
 def phrasing(tokens: list[str], stems: dict[str, str],
              titles: tuple[tuple[str, ...], ...] = ()) -> str:
-    """One way of asking (a title, a listed question, an alias) as the index keeps it: its
-    distinct content stems in order, with the cue words that tell one question from another
-    ("why", "who", "mean", "happen") and without the film's title."""
+    """One way of asking (a title, a listed question, an alias) as the index keeps it: the
+    distinct stems of its words in order (function words too: "what does everyone here think
+    the ending means" is not "what does the ending mean"), without chat words and without
+    the film's title."""
     for title in titles:
         n, i = len(title), 0
         while n and i + n <= len(tokens):
@@ -70,7 +71,8 @@ def phrasing(tokens: list[str], stems: dict[str, str],
                 del tokens[i:i + n]
             else:
                 i += 1
-    kept = dict.fromkeys(stems[w] for w in tokens if w in CUE_WORDS or not is_filler(w))
+    kept = dict.fromkeys(stems[w] for w in tokens
+                         if w in CUE_WORDS or w in STOPWORDS or not is_filler(w))
     return " ".join(kept)
 
 

@@ -25,7 +25,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot import english
-from bot.words import CUE_WORDS, MAX_TYPO_LEN, SHORTHAND, edits, is_filler, stem, words
+from bot.words import (
+    CUE_WORDS,
+    MAX_TYPO_LEN,
+    SHORTHAND,
+    STOPWORDS,
+    edits,
+    is_filler,
+    stem,
+    words,
+)
 
 MAX_TYPOS = 4  # words per question looked up as typos
 MAX_TERMS = 24  # known terms kept per question (the most specific ones)
@@ -97,6 +106,7 @@ class Query:
     elsewhere: bool = False  # asks about other works ("what else has she been in")
     unknown_weights: tuple[float, ...] = ()  # of the unknown real words (``unknown_weight``)
     cues: frozenset[str] = frozenset()  # stems of its cue words ("why", "who", "mean"...)
+    function: frozenset[str] = frozenset()  # stems of its other function words ("the")
 
     @property
     def unknown_mass(self) -> float:
@@ -141,9 +151,12 @@ def analyse(question: str, lex: Lexicon) -> Query:
     tokens = [SHORTHAND.get(w, w) for w in words(question)]
     asked = {stem(w) for w in tokens}
     content: dict[str, str] = {}  # stem → word, first occurrence first
+    function = set()
     for word in _without_titles(tokens, lex.titles):
         if not is_filler(word):
             content.setdefault(stem(word), word)
+        elif word in STOPWORDS and word not in CUE_WORDS:
+            function.add(stem(word))
     groups = {s: lex.synonyms.get(s, frozenset({s})) for s in content}
     dfs = lex.dfs(set().union(*groups.values())) if groups else {}
     terms: dict[str, Term] = {}
@@ -196,7 +209,7 @@ def analyse(question: str, lex: Lexicon) -> Query:
         best = set(sorted(kept, key=lambda t: -t.weight)[:MAX_TERMS])
         kept = [t for t in kept if t in best]
     return Query(tuple(kept), frozenset(asked), unknown, foreign, len(tokens), elsewhere,
-                 tuple(mass), _CUE_STEMS.intersection(asked))
+                 tuple(mass), _CUE_STEMS.intersection(asked), frozenset(function))
 
 
 def _term(word: str, group: frozenset[str], df: int, lex: Lexicon, typo: bool = False) -> Term:

@@ -37,7 +37,7 @@ from bot.words import stem, words
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "5"  # bump when what is stored per entry changes: forces one rebuild
+INDEX_VERSION = "6"  # bump when what is stored per entry changes: forces one rebuild
 KEY_COLUMNS = ("title", "questions", "aliases", "tags")
 _FTS_COLUMNS = ", ".join(ENTRY_SEARCH_COLUMNS)
 _FTS_MARKS = ", ".join("?" * len(ENTRY_SEARCH_COLUMNS))

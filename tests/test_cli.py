@@ -21,15 +21,15 @@ from tests.conftest import REPO
 # Since the confidence model is fitted on the pack's held-out phrasings and written negatives
 # instead of on these sets (issue 10, second round), they are out-of-sample figures, and
 # lower than the in-sample ones they replace (0.87 and 0.69).
-RECALL_FLOOR = 0.73
-ABSTENTION_FLOOR = 0.72
+RECALL_FLOOR = 0.80
+ABSTENTION_FLOOR = 0.70
 # Two of the three "wrong" answers at >= 90% are abstain items whose labels predate the
 # fact sheet: the entry answers honestly that the film leaves it open (whether she goes
 # back), or the sheet now rates it medium (why the car changed). The third is a real miss:
 # a song over the credits reaches the credits entry.
 WRONG_AT_90_CEILING = 3
 # The older id-based set: the entry id must match exactly (was 0.9 with the in-sample model)
-LEGACY_RECALL_FLOOR = "0.78"
+LEGACY_RECALL_FLOOR = "0.84"
 
 
 @pytest.fixture
