@@ -30,6 +30,7 @@ Example::
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ from bot.config import Settings
 from bot.errors import BotError
 from bot.evaluate import default_sets, evaluate, format_report, load_cases
 from bot.moderators import OPERATOR
-from bot.text import render_answer
+from bot.text import cli_hints, render_answer
 
 
 @click.group(cls=BotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,7 +92,10 @@ def ask(app: App, question: tuple[str, ...], as_json: bool, batch: Any, spoilers
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_answer(answer, show_spoilers=spoilers))
+        prog = click.get_current_context().find_root().info_name or "dmc-bot"
+        width = min(shutil.get_terminal_size().columns, 100) - 1 if sys.stdout.isatty() else None
+        click.echo(render_answer(answer, show_spoilers=spoilers, width=width,
+                                 hints=cli_hints(prog)))
 
 
 def _batch_answer(app: App, line: str) -> dict[str, Any]:
