@@ -30,6 +30,7 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -48,6 +49,7 @@ from bot.cli.options import (
     APP_OPTIONS,
     DISCORD_OPTIONS,
     SettingError,
+    opened_app,
     pass_app,
     pass_settings,
     with_options,
@@ -109,13 +111,32 @@ def _batch_answer(app: App, line: str) -> dict[str, Any]:
 
 
 @cli.command()
-@pass_app
-def console(app: App) -> None:
+@click.option("--stop-on-error", is_flag=True,
+              help="In a script, stop at the first error ('!' line) with exit code 1; "
+                   "without it the script goes on, and the exit code is 0 at its end.")
+@with_options(*APP_OPTIONS)
+@pass_settings
+def console(settings: Settings, stop_on_error: bool) -> None:
     """Talk to the bot in the terminal, as in a channel (help lists the commands)."""
     from bot.console import Console
+    from bot.console_session import LOG_NAME, log_to_file
 
     sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # bytes that are not UTF-8
-    Console(app, interactive=sys.stdin.isatty()).run()
+    sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]  # a terminal that isn't
+    ctx = click.get_current_context()
+    # log lines go to a file from before the App opens (it may warn), never onto the screen
+    log_path = settings.db_path.parent / LOG_NAME
+    ctx.with_resource(log_to_file(log_path))
+    app = ctx.with_resource(opened_app(settings))
+    session = Console(app, interactive=sys.stdin.isatty(), stop_on_error=stop_on_error,
+                      log_path=log_path)
+    try:
+        code = session.run()
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    if code:
+        ctx.exit(code)
 
 
 @cli.command(name="eval")
