@@ -37,6 +37,7 @@ from typing import IO, Any
 
 from bot.errors import BotError, InvalidInput
 from bot.forms import entry_data_from_form
+from bot.text import terminal_safe
 
 FIELDS = ("id", "title", "questions", "answer", "sources", "tags", "spoiler", "related",
           "aliases")
@@ -195,6 +196,7 @@ class EntryForm:
 
     def _ask(self, text: str) -> str:
         """One answer typed at a terminal; Ctrl-C or Ctrl-D (end of input) cancels."""
+        text = terminal_safe(text)  # it may quote an entry's current text
         try:
             if self.use_rawinput:
                 return _forget(input(text))
