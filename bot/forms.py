@@ -24,24 +24,46 @@ from bot.errors import InvalidInput
 from bot.knowledge import ENTRY_LIMITS, Entry, Source
 from bot.usertext import clean
 
+# What each field of the entry form can hold, from the entry rules (``bot.knowledge``): the
+# form's limits are these, so Discord shows them while the moderator types and never takes
+# text the core would refuse. Discord's text inputs hold at most 4000 characters.
+QUESTIONS_MOST, SOURCES_MOST, TAGS_MOST, TAG_MAX = 12, 10, 10, 40  # as parse_entry checks
+TEXT_INPUT_MAX = 4000
+FORM_LIMITS = {
+    "title": ENTRY_LIMITS["title"],
+    "questions": min(TEXT_INPUT_MAX, QUESTIONS_MOST * (ENTRY_LIMITS["question"] + 1) - 1),
+    "answer": ENTRY_LIMITS["answer"],
+    "sources": TEXT_INPUT_MAX,
+    "tags": TAGS_MOST * (TAG_MAX + 2) - 2,  # "a, b, ..." at their longest
+}
 _URL_AT_END = re.compile(r"^(?P<title>.*?)[\s|]*(?P<url>https?://\S+)$", re.IGNORECASE)
 _SCENE = re.compile(r"^scene\s*:\s*(?P<scene>.*)$", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
 SOURCE_FORMS = "'Title | https://link', a bare https:// link, or 'scene: which scene'"
 
 
+# Little words an id cut short should not end with ("...-at-the-ruins-of" → "...-ruins").
+_DANGLING = frozenset("a an and as at by for from in into is of on or the to with".split())
+
+
 def slugify(text: str, limit: int = ENTRY_LIMITS["id"]) -> str:
     """A valid entry id from a title: ``Why is Misaki in Korea?`` → ``why-is-misaki-in-korea``.
 
-    Accents are dropped; a title with no latin letters or digits gets ``entry-<hash>``.
+    Accents are dropped; a title with no latin letters or digits gets ``entry-<hash>``. A
+    long title is cut at a word boundary (mid-word only when its first word alone is longer
+    than half the limit), without little words dangling at the end.
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > limit:
-        slug = slug[:limit]
-        cut = slug.rfind("-")
-        slug = slug[:cut] if cut > limit // 2 else slug
-        slug = slug.strip("-")
+        cut = slug[:limit]
+        if slug[limit] != "-":  # the limit falls inside a word: leave that word out
+            head = cut.rsplit("-", 1)[0]
+            cut = head if "-" in cut and len(head) > limit // 2 else cut
+        words = cut.strip("-").split("-")
+        while len(words) > 1 and words[-1] in _DANGLING:
+            words.pop()
+        slug = "-".join(words)
     return slug or "entry-" + hashlib.sha256(text.encode()).hexdigest()[:8]
 
 

@@ -381,6 +381,13 @@ def accepting_votes(db: Database, actor: Actor, poll_id: Any, at: datetime) -> P
             f"Poll #{poll.id} closed at its deadline ({_when(poll.deadline)}), "
             "so it no longer accepts votes."
         )
+    check_voter_key(db, poll)
+    return poll
+
+
+def check_voter_key(db: Database, poll: Poll) -> None:
+    """VoterKeyLost for an anonymous poll whose voters' pseudonyms were made with a key
+    this bot no longer has: nobody's ballot can be found in it any more."""
     if poll.anonymous and poll.voter_key != current_key_id(db):
         raise VoterKeyLost(
             f"Poll #{poll.id} is anonymous, and the key that hides who voted was lost or "
@@ -388,7 +395,6 @@ def accepting_votes(db: Database, actor: Actor, poll_id: Any, at: datetime) -> P
             "Its votes still count, but it takes no new ones; a moderator can close it and "
             "start a new poll."
         )
-    return poll
 
 
 def _check_options(options: Sequence[Option]) -> tuple[Option, ...]:

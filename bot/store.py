@@ -418,3 +418,42 @@ def m009_stemmed_index(db: Database) -> None:
     # line each: phrasing likeness, worked out once per entry rather than per question
     db["entries"].add_column("phrasings", str)
     db.execute("DELETE FROM meta WHERE key = 'knowledge_hash'")
+
+
+@migrations()
+def m010_poll_message_state(db: Database) -> None:
+    """What each poll's messages last showed (``bot.poll_messages``): its discussion thread,
+    the state its message was last edited to, and its results post, so every message can
+    catch up with the database after a crash, and the results are posted once. And the
+    entry forms the core refused (``bot.drafts``), so "Fix and resubmit" survives a restart.
+
+    Polls closed before this version count as shown and posted: an upgrade posts no results
+    for old polls.
+    """
+    db["poll_posts"].create(
+        {
+            "poll_id": int,
+            "thread_id": int,  # the discussion thread on the poll message
+            "shown": str,  # what the poll message last showed: 'open', or the closed_at shown
+            "results_channel_id": int,  # where the results post is (or is being posted)
+            "results_message_id": int,
+            "results_nonce": str,  # the Discord nonce of a post that may be in flight
+            "results_started_at": str,  # when that post was started, to look for it
+            "results_for": str,  # the closed_at of the closing the results post shows
+        },
+        pk="poll_id",
+        foreign_keys=[("poll_id", "polls", "id")],
+    )
+    db.execute("INSERT INTO poll_posts (poll_id, shown, results_for) "
+               "SELECT id, closed_at, closed_at FROM polls WHERE status = 'closed'")
+    db["form_drafts"].create(
+        {
+            "id": int,
+            "owner_id": int,  # the moderator who wrote it; nobody else can reopen it
+            "guild_id": int,  # where they wrote it
+            "target": str,  # JSON: what saving the form does (add, edit, approve...)
+            "fields": str,  # JSON: the text of each field as they left it
+            "created_at": str,
+        },
+        pk="id",
+    )

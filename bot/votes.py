@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from bot.errors import InvalidInput, VoteNotChangeable
 from bot.moderators import Actor
-from bot.polls import Poll, accepting_votes, get_poll, utc
+from bot.polls import Poll, accepting_votes, check_voter_key, get_poll, utc
 from bot.pseudonyms import pseudonym
 from bot.store import dumps, iso, write
 
@@ -120,8 +120,12 @@ def _toggled(db: Database, poll: Poll, voter: _Voter, picked: str, at: datetime)
 
 
 def ballot(db: Database, actor: Actor, poll_id: int) -> tuple[str, ...]:
-    """The actor's current choices (empty if none); show them to that person only."""
+    """The actor's current choices (empty if none); show them to that person only.
+
+    VoterKeyLost when an anonymous poll's key is gone: "no ballot" would not be true.
+    """
     poll = get_poll(db, actor, poll_id)
+    check_voter_key(db, poll)
     return _ballot(db, poll.id, _voter(db, poll, actor).key)
 
 

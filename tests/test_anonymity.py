@@ -236,7 +236,8 @@ def test_a_lost_key_keeps_the_votes_but_takes_no_new_ones(tmp_path: Path) -> Non
     before = db.execute("SELECT * FROM ballots").fetchall()
     for action in (lambda: votes.vote(db, Actor(HIDDEN[0], GUILD), poll.id, ["open"]),
                    lambda: votes.retract(db, Actor(HIDDEN[0], GUILD), poll.id),
-                   lambda: votes.press(db, Actor(HIDDEN[1], GUILD), poll.id, "open")):
+                   lambda: votes.press(db, Actor(HIDDEN[1], GUILD), poll.id, "open"),
+                   lambda: votes.ballot(db, Actor(HIDDEN[0], GUILD), poll.id)):  # My vote
         with pytest.raises(VoterKeyLost, match="can't tell whether you already voted"):
             action()
     assert db.execute("SELECT * FROM ballots").fetchall() == before

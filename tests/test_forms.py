@@ -11,7 +11,8 @@ from bot.curation import (
     get_entry,
 )
 from bot.errors import InvalidInput
-from bot.forms import entry_data_from_form, form_defaults, slugify
+from bot.forms import FORM_LIMITS, entry_data_from_form, form_defaults, slugify
+from bot.knowledge import entry_from_dict
 
 # ---------------------------------------------------------------- modal parsing
 
@@ -65,6 +66,23 @@ def test_slugify() -> None:
     assert re.fullmatch(r"entry-[0-9a-f]{8}", slugify("ドライブ・マイ・カー"))
 
 
+@pytest.mark.parametrize(("title", "limit", "expected"), [
+    # the limit falls inside "misaki": the id ends with the last whole word, not "of"
+    ("Why does Kafuku weep at the ruins of Misaki's old house in Hokkaido in the snow", 40,
+     "why-does-kafuku-weep-at-the-ruins"),
+    # the limit falls just after a whole word: it is kept
+    ("Misaki drives the Saab through Korea and smiles", 27, "misaki-drives-the-saab"),
+    ("aaaa bbbb", 9, "aaaa-bbbb"),  # short enough: untouched, little words and all
+    ("What is the ending for", 64, "what-is-the-ending-for"),
+    ("Supercalifragilisticexpialidocious story", 10, "supercalif"),  # one long word
+])
+def test_long_titles_are_cut_at_a_word_boundary(title: str, limit: int, expected: str) -> None:
+    slug = slugify(title, limit)
+    assert slug == expected and len(slug) <= limit
+    whole = slugify(title, 200).split("-")
+    assert slug.split("-") == whole[:len(slug.split("-"))] or len(slug.split("-")) == 1
+
+
 def test_form_defaults_round_trip(app: App) -> None:
     entry = get_entry(app, "ending-korea")
     text = form_defaults(entry)
@@ -73,3 +91,25 @@ def test_form_defaults_round_trip(app: App) -> None:
                                 spoiler=entry.spoiler, related_text=text["related"],
                                 aliases_text=text["aliases"])
     assert data == entry.as_dict()
+
+
+def _problems(**fields: str) -> list[str]:
+    base = {"title": "A title", "questions_text": "a question", "answer": "An answer.",
+            "sources_text": "scene: The epilogue", "tags_text": "ending"}
+    data = entry_data_from_form(**(base | fields))
+    return entry_from_dict(data, "drive-my-car", "form")[1]
+
+
+def test_the_form_limits_are_what_the_core_keeps() -> None:
+    """A field filled to its form limit is accepted; the next thing it could hold is not."""
+    questions = [f"{n:02d}" + "q" * 198 for n in range(13)]
+    tags = [f"{n}" + "t" * 39 for n in range(10)]
+    assert len("\n".join(questions[:12])) == FORM_LIMITS["questions"]
+    assert len(", ".join(tags)) == FORM_LIMITS["tags"]
+    assert _problems(title="T" * FORM_LIMITS["title"], answer="A" * FORM_LIMITS["answer"],
+                     questions_text="\n".join(questions[:12]), tags_text=", ".join(tags)) == []
+    for field, value in (("title", "T" * (FORM_LIMITS["title"] + 1)),
+                         ("answer", "A" * (FORM_LIMITS["answer"] + 1)),
+                         ("questions_text", "\n".join(questions)),
+                         ("tags_text", ", ".join([*tags, "eleven"]))):
+        assert _problems(**{field: value}), field

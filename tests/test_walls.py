@@ -26,6 +26,7 @@ from bot import (
     answers,
     audit,
     curation,
+    drafts,
     exchange,
     guilds,
     moderators,
@@ -61,6 +62,7 @@ class World:
     closed: int
     suggestion: int
     tmp: Path
+    draft: int
 
 
 @pytest.fixture
@@ -78,10 +80,11 @@ def world(settings: Settings, tmp_path: Path) -> World:
     answers.ask(app, UNANSWERED, source="discord:111/5", asker=MEMBER_A)
     curation.edit_entry(app, MOD_A, "no-kiss", {"answer": "They never kiss."})
     made = suggestions.suggest(app, MEMBER_A, 5, "Whose dog?", "Please explain the dog.")
+    draft = drafts.save_draft(db, MOD_A, {"kind": "add"}, {"answer": "A long answer."})
     incoming = tmp_path / "incoming"
     exchange.export_entries(app, OPERATOR, incoming)  # a file for import_entries to read
     try:
-        yield World(app, poll.id, anonymous.id, closed.id, made.id, incoming)
+        yield World(app, poll.id, anonymous.id, closed.id, made.id, incoming, draft.id)
     finally:
         app.close()
 
@@ -139,6 +142,10 @@ def nothing_of_a(world: World, result: Any) -> None:
 def new_poll_in_b(world: World, poll: polls.Poll) -> None:
     assert poll.guild_id == B  # their own server's poll: A sees nothing of it
     assert poll.id not in {p.id for p in polls.list_polls(world.app.db, MEMBER_A, status=None)}
+
+
+def own_draft_in_b(world: World, draft: drafts.Draft) -> None:
+    assert draft.guild_id == B and draft.id != world.draft  # their own, where they are
 
 
 def a_keeps_its_setting(world: World, result: Any) -> None:
@@ -220,6 +227,14 @@ TABLE: dict[str, tuple[Call, dict[str, Expect]]] = {
         lambda w, a: suggestions.suggest(w.app, a, 5, "Spam", "spam"),
         {"wrong server": refused(), "dm": refused(),
          "no rights": allowed("members suggest in a curating server")}),
+    "drafts.save_draft": (
+        lambda w, a: drafts.save_draft(w.app.db, a, {"kind": "add"}, {"answer": "mine"}),
+        {"wrong server": allowed("a moderator keeps their own form, in their own server",
+                                 own_draft_in_b),
+         "dm": refused(), "no rights": refused()}),
+    "drafts.load_draft": (
+        lambda w, a: drafts.load_draft(w.app.db, a, w.draft), each(NotFound) | {
+            "dm": refused(NotFound), "no rights": refused(NotFound)}),
     "suggestions.get_suggestion": (
         lambda w, a: suggestions.get_suggestion(w.app, a, w.suggestion), each(NotFound)),
     "suggestions.queue": (
@@ -279,6 +294,7 @@ HOUSEKEEPING = {
     "polls.posted_open_polls": "which poll messages to refresh after a restart",
     "polls.load_for_message": "the poll behind a message the bot posted, to redraw it there",
     "polls.set_message": "remembers the id of the message the bot posted",
+    "polls.check_voter_key": "checks a poll its caller already fetched for the actor",
     "polls.interpretation_options": "the film pack's readings: shared, not server data",
     "poll_results.message_tally": "the bars on the poll's own message, in its own channel",
     "suggestions.suggestion_form": "pre-fills a form from a suggestion already fetched",
@@ -293,9 +309,19 @@ HOUSEKEEPING = {
     "curation.list_entries": "the entries, as /ask answers them anyway",
     "curation.search_entries": "entries by id, title or words",
     "exchange.removed_entry_paths": "file paths of entries moderators removed",
+    # what the bot's own poll messages show, in the poll's own channel:
+    "poll_messages.state": "the bot's record of its messages for one poll",
+    "poll_messages.with_tally": "the bars on the poll's own message, with that bookkeeping",
+    "poll_messages.lagging": "which poll messages and results posts to redo after a crash",
+    "poll_messages.set_thread": "remembers the thread the bot started on its poll message",
+    "poll_messages.mark_shown": "remembers what the bot's poll message shows",
+    "poll_messages.begin_results": "marks the bot's results post before sending it",
+    "poll_messages.record_results": "remembers the bot's results post",
+    "poll_messages.skip_results": "no results post where the bot may not post",
+    "poll_messages.forget_results_message": "the bot's results post was deleted",
 }
 SCOPED_MODULES = ("polls", "votes", "poll_results", "guilds", "suggestions", "answers",
-                  "retention", "curation", "audit", "exchange")
+                  "retention", "curation", "audit", "exchange", "poll_messages")
 FRONT_ENDS_NEVER_CALL = ("record_audit", "load_for_message", "log_question", "unanswered")
 
 
@@ -323,7 +349,9 @@ def test_every_core_function_keeps_its_walls(world: World, name: str, attacker: 
     assert re.fullmatch(r"[A-Z].{10,400}[.?]", message, re.S), message  # a sentence
     if isinstance(error, NotFound):  # worded exactly like an id that never existed
         assert re.fullmatch(r"There is no poll #\d+ here; it may have been removed\.|"
-                            r"No suggestion #\d+ here\.", message), message
+                            r"No suggestion #\d+ here\.|That form is no longer kept "
+                            r"\(drafts are kept for a day\); please run the command again\.",
+                            message), message
     assert dump(world.app) == before, f"{name} as {attacker} changed the database"
 
 

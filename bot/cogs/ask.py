@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.answers import ask
+from bot.cogs.autocomplete import throttled
 from bot.cogs.client import BotClient
 from bot.cogs.embeds import answer_embeds, clip
 from bot.cogs.members import actor_of, author_of
@@ -98,6 +99,7 @@ class Ask(commands.Cog):
         await reply(interaction, **kwargs)
 
     @ask_command.autocomplete("question")
+    @throttled()
     async def question_autocomplete(self, interaction: discord.Interaction, current: str
                                     ) -> list[app_commands.Choice[str]]:
         """Questions the knowledge base answers, as the user types (they may type their own).

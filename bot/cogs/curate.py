@@ -1,4 +1,5 @@
-"""/kb: moderators curate the knowledge base from Discord; /suggest: anyone proposes.
+"""/kb: moderators curate the knowledge base from Discord (/suggest, for anyone, is in
+``suggest.py``; its cog is added here).
 
 Only translation lives here: every rule is in ``bot.curation``, ``bot.suggestions`` and
 ``bot.exchange``, which get an ``Actor`` built from the interaction and refuse (and log)
@@ -10,7 +11,9 @@ Integrations) and each moderator command still asks the core, which also accepts
 configured moderator roles and applies BOT_KB_GUILDS. Commands that open a form ask the
 core's check first (``check_curator``), so nobody types an entry they can't save.
 Discord applies default permissions to a whole group, so suggesting is its own top-level
-command, ``/suggest``, visible to everyone.
+command, ``/suggest``, visible to everyone. A bot can't change who sees a command (that
+takes a server admin's own login), so moderators by BOT_MOD_ROLES don't see ``/kb`` until an
+admin allows their roles; ``/about`` tells them, and the bot logs it at start-up.
 ``/kb show``, ``list`` and ``search`` only read what ``/ask`` answers anyway, so they
 need no moderator check beyond the group's visibility.
 
@@ -22,6 +25,7 @@ suggestion, which names exactly its suggester (``modals.tell_suggester``).
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import PurePosixPath
 
 import discord
@@ -30,30 +34,38 @@ from discord.ext import commands
 
 from bot import suggestions
 from bot.audit import audit_log
+from bot.cogs.autocomplete import throttled
 from bot.cogs.client import BotClient
+from bot.cogs.controls import disable_at
 from bot.cogs.curate_views import (
     PER_PAGE,
     QUEUE_SHOWN,
-    ConfirmRemove,
-    EntryPages,
-    QueueButton,
-    UnansweredButtons,
     audit_text,
     entry_lines,
     list_embed,
     queue_embed,
-    queue_view,
     unanswered_embed,
 )
 from bot.cogs.embeds import COLOUR, MESSAGE_MAX, clip, entry_embed
+from bot.cogs.kb_buttons import (
+    AnswerButton,
+    PageButton,
+    QueueButton,
+    RemoveButton,
+    confirm_remove,
+    pages_view,
+    queue_view,
+    unanswered_view,
+)
 from bot.cogs.members import actor_of
 from bot.cogs.modals import (
     EntryModal,
     EntryTarget,
-    SuggestModal,
+    FixButton,
     film_line,
 )
 from bot.cogs.respond import reply
+from bot.cogs.suggest import CHOICE_MAX, Choices, EntryId, Suggest, entry_choices
 from bot.curation import (
     check_curator,
     get_entry,
@@ -65,13 +77,10 @@ from bot.errors import BotError, KnowledgeError
 from bot.exchange import export_files, export_zip, reload_knowledge, removed_entry_paths
 from bot.forms import form_defaults
 from bot.moderators import Actor
-from bot.suggestions import check_suggestions_here
 
-Choices = list[app_commands.Choice[str]]
-EntryId = app_commands.Range[str, 1, 64]
+log = logging.getLogger(__name__)
 EXPORT_ZIP = "knowledge-export.zip"
 AUDIT_ROWS = 15
-CHOICE_MAX = 100  # autocomplete choice names and values
 QUESTION_DAYS = 90  # unanswered questions offered by /kb add question:
 
 
@@ -83,7 +92,12 @@ class Curate(commands.GroupCog, group_name="kb",
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(QueueButton)
+        self.bot.add_dynamic_items(QueueButton, RemoveButton, PageButton, AnswerButton,
+                                   FixButton)
+        if self.bot.app.settings.mod_roles:
+            log.info("BOT_MOD_ROLES is set: Discord shows /kb only to members with Manage "
+                     "Server until a server admin allows the moderator roles (Server Settings "
+                     "→ Integrations → the bot → /kb); /about tells moderators so")
 
     # ------------------------------------------------------------ entries
 
@@ -131,11 +145,13 @@ class Curate(commands.GroupCog, group_name="kb",
     async def remove(self, interaction: discord.Interaction, entry_id: EntryId) -> None:
         check_curator(self.bot.app, actor_of(interaction), "remove entries")
         entry = get_entry(self.bot.app, entry_id)
+        view, until = confirm_remove(interaction.user.id, entry.id)
         await reply(interaction, f"Remove `{entry.id}` ({entry.title})? The bot stops "
-                    "answering with it at once. Only you can confirm.", ephemeral=True,
+                    "answering with it at once. Only you can confirm, within five minutes.",
+                    ephemeral=True, view=view,
                     embed=entry_embed(entry, film_line=film_line(self.bot, entry),
-                                      show_spoilers=True),
-                    view=ConfirmRemove(interaction.user.id, entry.id))
+                                      show_spoilers=True))
+        disable_at(interaction, until, "This confirmation expired; nothing was removed.")
 
     @app_commands.command(name="show", description="One entry with its questions and tags")
     @app_commands.rename(entry_id="id")
@@ -161,7 +177,7 @@ class Curate(commands.GroupCog, group_name="kb",
             rows, pages = list_entries(self.bot.app, page, PER_PAGE)
         kwargs: dict = {"embed": list_embed(rows, page, pages)}
         if pages > 1:
-            kwargs["view"] = EntryPages(interaction.user.id, page, pages)
+            kwargs["view"] = pages_view(interaction.user.id, page, pages)
         await reply(interaction, ephemeral=True, **kwargs)
 
     @app_commands.command(name="search", description="Find entries by id, title or words")
@@ -192,7 +208,7 @@ class Curate(commands.GroupCog, group_name="kb",
         items = unanswered_questions(self.bot.app, actor_of(interaction), days=days)
         kwargs: dict = {"embed": unanswered_embed(items, days)}
         if items:
-            kwargs["view"] = UnansweredButtons(interaction.user.id, items)
+            kwargs["view"] = unanswered_view(interaction.user.id, items, days)
         await reply(interaction, ephemeral=True, **kwargs)
 
     @app_commands.command(name="audit", description="Who changed what, newest first")
@@ -250,10 +266,12 @@ class Curate(commands.GroupCog, group_name="kb",
     @remove.autocomplete("entry_id")
     @show.autocomplete("entry_id")
     @audit.autocomplete("entry_id")
+    @throttled()
     async def entry_ids(self, interaction: discord.Interaction, current: str) -> Choices:
         return entry_choices(self.bot, current)
 
     @add.autocomplete("question")
+    @throttled()
     async def questions(self, interaction: discord.Interaction, current: str) -> Choices:
         try:  # questions people asked here are for this server's moderators' eyes
             asked = unanswered_questions(self.bot.app, actor_of(interaction), QUESTION_DAYS, 100)
@@ -280,27 +298,6 @@ def problems_text(problems: list[str]) -> str:
     return head + "\n".join(lines) + "\n```"
 
 
-def entry_choices(client: BotClient, current: str) -> Choices:
-    return [app_commands.Choice(name=clip(f"{entry_id} · {title}", CHOICE_MAX), value=entry_id)
-            for entry_id, title in client.app.index.ids(current.strip()[:64], limit=25)]
-
-
-class Suggest(commands.Cog):
-    @app_commands.command(name="suggest",
-                          description="Suggest an answer for the bot, or a correction")
-    @app_commands.guild_only()
-    @app_commands.describe(entry="The id of an entry to correct (optional)")
-    async def suggest(self, interaction: discord.Interaction,
-                      entry: EntryId | None = None) -> None:
-        client: BotClient = interaction.client  # type: ignore[assignment]
-        check_suggestions_here(client.app, actor_of(interaction))
-        await interaction.response.send_modal(SuggestModal(interaction.user.id, entry))
-
-    @suggest.autocomplete("entry")
-    async def entry_ids(self, interaction: discord.Interaction, current: str) -> Choices:
-        return entry_choices(interaction.client, current)  # type: ignore[arg-type]
-
-
 async def setup(bot: BotClient) -> None:
     await bot.add_cog(Curate(bot))
-    await bot.add_cog(Suggest())
+    await bot.add_cog(Suggest())  # its own cog: /kb's default permissions hide the group

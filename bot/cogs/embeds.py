@@ -128,8 +128,9 @@ def _standings(tally: Tally, most: int = 5) -> str:
 
 
 def about_embed(*, film_title: str, entries: int, interpretations: int,
-                version: str) -> discord.Embed:
-    """What the bot is, how big its knowledge base is, and how to add to it."""
+                version: str, moderators: str | None = None) -> discord.Embed:
+    """What the bot is, how big its knowledge base is, and how to add to it; for a
+    moderator, what they can do here."""
     embed = discord.Embed(
         title=f"About the {film_title} ending bot",
         description=(
@@ -143,24 +144,65 @@ def about_embed(*, film_title: str, entries: int, interpretations: int,
     embed.add_field(name="Readings for polls", value=str(interpretations))
     embed.add_field(name="How to use me", inline=False, value=(
         "`/ask`, a mention, or **Apps → Answer with the bot** on someone's message\n"
-        "`/poll ending` starts a poll on the readings; `/poll results` and `/poll voters` "
-        "show where it stands\n"
+        "`/poll ending` starts a poll on the readings (`thread:` opens a discussion thread); "
+        "`/poll results` and `/poll voters` show where it stands\n"
         "`/spoilers` (moderators) shows last-act answers without spoiler bars here"))
+    if moderators:
+        embed.add_field(name="For moderators", value=clip(moderators, FIELD_MAX), inline=False)
     embed.set_footer(text=f"version {version}")
+    return embed
+
+
+def _bars(tally: Tally) -> str:
+    """One bold label and one text bar per option; the leaders get a cup once it is closed."""
+    lines = []
+    for r in tally.results:
+        mark = " 🏆" if not tally.poll.is_open and r.option.id in tally.leaders else ""
+        lines.append(f"**{discord.utils.escape_markdown(r.option.label)}**{mark}\n"
+                     f"`{render_bar(r.percent)}` {r.percent:.0f}% ({r.count})")
+    return clip("\n".join(lines), 4000)
+
+
+def _voters(tally: Tally) -> str:
+    return f"{tally.total_voters} voter{'s' if tally.total_voters != 1 else ''}"
+
+
+def chart_name(poll: Poll) -> str:
+    """The file name of a poll's chart, as ``attachment://`` embeds refer to it."""
+    return f"poll-{poll.id}.png"
+
+
+def with_chart(embed: discord.Embed, poll: Poll, attached: bool) -> discord.Embed:
+    """Show the attached chart as the embed's image (or no image without one)."""
+    embed.set_image(url=f"attachment://{chart_name(poll)}" if attached else None)
+    return embed
+
+
+def results_marker(poll_id: int) -> str:
+    """How a results post's footer begins: the bot finds its post again by it."""
+    return f"Poll #{poll_id} · final results"
+
+
+def results_embed(tally: Tally, poll_url: str | None) -> discord.Embed:
+    """The results post: final bars, a link to the poll message, counts only (never voters)."""
+    poll = tally.poll
+    embed = discord.Embed(title=clip(f"Final results: {poll.question}", TITLE_MAX),
+                          description=_bars(tally), colour=COLOUR)
+    if len(tally.leaders) > 1:
+        embed.add_field(name="Result", value="A tie.", inline=False)
+    if poll_url:
+        embed.add_field(name="Poll", value=f"[Poll #{poll.id}]({poll_url})", inline=False)
+    kind = "anonymous" if poll.anonymous else "public"
+    embed.set_footer(text=f"{results_marker(poll.id)} · {_voters(tally)} · {kind}")
     return embed
 
 
 def poll_embed(tally: Tally) -> discord.Embed:
     """Question, one bar per option, voters, deadline as a Discord timestamp."""
     poll = tally.poll
-    lines = []
-    for r in tally.results:
-        mark = " 🏆" if not poll.is_open and r.option.id in tally.leaders else ""
-        lines.append(f"**{discord.utils.escape_markdown(r.option.label)}**{mark}\n"
-                     f"`{render_bar(r.percent)}` {r.percent:.0f}% ({r.count})")
-    embed = discord.Embed(title=clip(poll.question, TITLE_MAX),
-                          description=clip("\n".join(lines), 4000), colour=COLOUR)
-    voters = f"{tally.total_voters} voter{'s' if tally.total_voters != 1 else ''}"
+    embed = discord.Embed(title=clip(poll.question, TITLE_MAX), description=_bars(tally),
+                          colour=COLOUR)
+    voters = _voters(tally)
     if not poll.is_open:
         status = "Closed: final results"
         if len(tally.leaders) > 1:

@@ -5,29 +5,36 @@ builds its ``Actor`` from the *submitting* interaction, so the core (``bot.curat
 ``bot.suggestions``) decides with the permissions the member has at that moment and
 refuses (and logs) a non-moderator even if a form's custom_id leaked. Entry data is
 validated by the core only; when it refuses, the moderator sees every problem and gets a
-"Fix and resubmit" button that reopens the form with what they wrote.
+"Fix and resubmit" button that reopens the form with what they wrote. What they wrote is
+kept in the database (``bot.drafts``, for a day), so the button works after a restart too.
+
+Each field's limit is the entry rule's (``bot.forms.FORM_LIMITS``), so Discord shows it
+while the moderator types.
 
 Modals are ephemeral dialogs with a timeout (random custom_ids, discord.py's default):
-after a restart an open form is simply gone, which only costs the typing in it.
+a form that is open while the bot restarts can't be submitted any more (Discord says the
+interaction failed), which costs the typing in it.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import suggestions
+from bot import drafts, suggestions
+from bot.cogs.controls import OWNER, b36, check_owner, from_b36
 from bot.cogs.embeds import clip, entry_embed
 from bot.cogs.errors import guarded, report
 from bot.cogs.members import actor_of
 from bot.cogs.respond import reply
 from bot.curation import add_entry, check_curator, edit_entry
-from bot.errors import InvalidInput, NotAllowed
-from bot.forms import entry_data_from_form
+from bot.errors import InvalidInput
+from bot.forms import FORM_LIMITS, entry_data_from_form
 from bot.knowledge import ENTRY_LIMITS, Entry
 from bot.suggestions import Suggestion
 
@@ -38,6 +45,7 @@ log = logging.getLogger(__name__)
 FORM_TIMEOUT = 30 * 60.0  # people take their time writing an answer
 MODAL_TITLE_MAX = 45
 TEXT_MAX = 4000
+LABEL_MAX = 45
 FIELDS = ("title", "questions", "answer", "sources", "tags")
 ACTIONS = {"add": "add entries", "edit": "edit entries", "approve": "approve suggestions"}
 
@@ -53,34 +61,14 @@ def shown_entry(client: BotClient, entry: Entry) -> discord.Embed:
     return entry_embed(entry, film_line=film_line(client, entry), show_spoilers=True)
 
 
-def _check_owner(owner_id: int, interaction: discord.Interaction) -> bool:
-    if interaction.user.id != owner_id:
-        raise NotAllowed("This was opened by someone else; run the command yourself.")
-    return True
-
-
-class OwnedView(discord.ui.View):
-    """Buttons only the member who ran the command may press; errors shown ephemerally."""
-
-    def __init__(self, owner_id: int, timeout: float = FORM_TIMEOUT):
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return _check_owner(self.owner_id, interaction)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception,
-                       item: discord.ui.Item[Any]) -> None:
-        await report(interaction, error)
-
-
 class _Form(discord.ui.Modal):
     def __init__(self, owner_id: int, title: str):
         super().__init__(title=clip(title, MODAL_TITLE_MAX), timeout=FORM_TIMEOUT)
         self.owner_id = owner_id
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return _check_owner(self.owner_id, interaction)
+        check_owner(self.owner_id, interaction)
+        return True
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await report(interaction, error)
@@ -89,8 +77,12 @@ class _Form(discord.ui.Modal):
 def _input(custom_id: str, label: str, default: str | None, *, paragraph: bool = False,
            max_length: int = TEXT_MAX, required: bool = True,
            placeholder: str | None = None) -> discord.ui.TextInput[Any]:
+    """A text input; a pre-filled value longer than the field is refused, never cut."""
+    if default and len(default) > max_length:
+        raise InvalidInput(f"The {custom_id} ({len(default)} characters) is longer than the "
+                           f"form can hold ({max_length}); edit the YAML file instead.")
     return discord.ui.TextInput(
-        custom_id=custom_id, label=label, default=(default or "")[:max_length] or None,
+        custom_id=custom_id, label=clip(label, LABEL_MAX), default=default or None,
         style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
         max_length=max_length, required=required, placeholder=placeholder)
 
@@ -122,18 +114,21 @@ class EntryModal(_Form):
     def __init__(self, owner_id: int, target: EntryTarget, defaults: Mapping[str, str]):
         super().__init__(owner_id, target.heading())
         self.target = target
+        limit = FORM_LIMITS
         self.inputs = {
-            "title": _input("title", "Title (the question, as a heading)", defaults.get("title"),
-                            max_length=ENTRY_LIMITS["title"]),
-            "questions": _input("questions", "Ways people ask it, one per line",
-                                defaults.get("questions"), paragraph=True),
-            "answer": _input("answer", "Answer (markdown is kept as written)",
-                             defaults.get("answer"), paragraph=True),
-            "sources": _input("sources", "Sources, one per line", defaults.get("sources"),
-                              paragraph=True, placeholder="Title | https://link   or   "
-                                                          "scene: which scene"),
-            "tags": _input("tags", "Tags, comma separated", defaults.get("tags"),
-                           max_length=1000, placeholder="ending, misaki"),
+            "title": _input("title", f"Title: the question as a heading ({limit['title']} max)",
+                            defaults.get("title"), max_length=limit["title"]),
+            "questions": _input("questions", "Ways people ask it, one per line (12 max)",
+                                defaults.get("questions"), paragraph=True,
+                                max_length=limit["questions"]),
+            "answer": _input("answer", f"Answer, markdown kept ({limit['answer']} max)",
+                             defaults.get("answer"), paragraph=True, max_length=limit["answer"]),
+            "sources": _input("sources", "Sources, one per line (10 max)",
+                              defaults.get("sources"), paragraph=True,
+                              max_length=limit["sources"],
+                              placeholder="Title | https://link   or   scene: which scene"),
+            "tags": _input("tags", "Tags, comma separated (10 max)", defaults.get("tags"),
+                           max_length=limit["tags"], placeholder="ending, misaki"),
         }
         for item in self.inputs.values():
             self.add_item(item)
@@ -167,9 +162,14 @@ class EntryModal(_Form):
                 text = f"Approved suggestion #{decided.id}: it is now `{entry.id}`."
         except InvalidInput as exc:
             log.info("%s form from user %s refused: %s", target.kind, actor.user_id, exc)
+            kept, fields = asdict(target), values
+            draft = await client.write(lambda app: drafts.save_draft(app.db, actor, kept,
+                                                                     fields))
+            view = discord.ui.View(timeout=None)
+            view.add_item(FixButton(actor.user_id, draft.id))
             await reply(interaction, clip(f"{exc}\n\nNothing was saved. Press **Fix and "
-                                          "resubmit** to reopen the form with your text."),
-                        ephemeral=True, view=RetryView(self))
+                                          "resubmit** to reopen the form with your text (it is "
+                                          "kept for a day)."), ephemeral=True, view=view)
             return
         if decided is not None:
             text += " " + where_told(decided)
@@ -178,18 +178,33 @@ class EntryModal(_Form):
             await tell_suggester(interaction, decided, approved_notice(decided, entry))
 
 
-class RetryView(OwnedView):
-    """Under a refused entry form: reopen it with what the moderator wrote."""
+class FixButton(discord.ui.DynamicItem[discord.ui.Button],
+                template=rf"kbfix:{OWNER}:(?P<draft>[0-9a-z]{{1,13}})"):
+    """Under a refused entry form: reopen it with what the moderator wrote (``bot.drafts``)."""
 
-    def __init__(self, form: EntryModal):
-        super().__init__(form.owner_id)
-        self.target, self.values = form.target, form.values()
+    def __init__(self, owner_id: int, draft_id: int):
+        self.owner_id, self.draft_id = owner_id, draft_id
+        super().__init__(discord.ui.Button(label="Fix and resubmit",
+                                           style=discord.ButtonStyle.primary,
+                                           custom_id=f"kbfix:{b36(owner_id)}:{b36(draft_id)}"))
 
-    @discord.ui.button(label="Fix and resubmit", style=discord.ButtonStyle.primary)
-    async def fix(self, interaction: discord.Interaction,
-                  button: discord.ui.Button[RetryView]) -> None:
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> FixButton:
+        return cls(from_b36(match["owner"]), from_b36(match["draft"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await guarded(interaction, self._reopen(interaction))
+
+    async def _reopen(self, interaction: discord.Interaction) -> None:
+        check_owner(self.owner_id, interaction)
+        client: BotClient = interaction.client  # type: ignore[assignment]
+        actor = actor_of(interaction)
+        draft = drafts.load_draft(client.app.db, actor, self.draft_id)
+        target = EntryTarget(**draft.target)
+        check_curator(client.app, actor, ACTIONS.get(target.kind, "add entries"))
         await interaction.response.send_modal(
-            EntryModal(interaction.user.id, self.target, self.values))
+            EntryModal(interaction.user.id, target, draft.fields))
 
 
 # ---------------------------------------------------------------- suggestions

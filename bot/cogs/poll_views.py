@@ -1,9 +1,11 @@
-"""Vote buttons, the vote select and the retract button of a poll message.
+"""Vote buttons, the vote select, "My vote" and the retract button of a poll message.
 
 They are ``DynamicItem``s (discord.py ``examples/views/persistent.py``): the poll
 and option live in the ``custom_id`` (``poll:<poll id>:<option id>``), parsed by a
 pattern and checked against the database on every click, so the buttons survive
-restarts and forged or stale ids change nothing.
+restarts and forged or stale ids change nothing. "My vote" shows the clicking member
+their own ballot, privately, with a button to retract it: nobody has to keep the
+confirmation they got when they voted.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ def poll_view(poll: polls.Poll) -> discord.ui.View | None:
             view.add_item(VoteButton(poll.id, option.id, option.label))
     else:
         view.add_item(VoteSelect(poll))
+    mine = MyVoteButton(poll.id)
+    mine.item.row = 1  # under the options (a select fills row 0 on its own)
+    view.add_item(mine)
     return view
 
 
@@ -108,6 +113,48 @@ class RetractButton(discord.ui.DynamicItem[discord.ui.Button],
         await guarded(interaction, _retract(interaction, self.poll_id))
 
 
+class MyVoteButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"pollme:(?P<poll>[0-9]{1,18})"):
+    """On the poll message: shows the clicking member their ballot, with Retract."""
+
+    def __init__(self, poll_id: int):
+        self.poll_id = poll_id
+        super().__init__(discord.ui.Button(label="My vote", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"pollme:{poll_id}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> MyVoteButton:
+        return cls(int(match["poll"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await guarded(interaction, _mine(interaction, self.poll_id))
+
+
+async def _mine(interaction: discord.Interaction, poll_id: int) -> None:
+    client: BotClient = interaction.client  # type: ignore[assignment]
+    db, actor = client.app.db, actor_of(interaction)
+    poll = polls.get_poll(db, actor, poll_id)
+    picked = votes.ballot(db, actor, poll_id)
+    if not picked:
+        what = "pick an option on the poll message" if poll.is_open else "it is closed"
+        await reply(interaction, f"You have not voted in poll #{poll.id}; {what}.",
+                    ephemeral=True)
+        return
+    labels = ", ".join(f"**{poll.option(c).label}**" for c in picked)
+    text = f"Your vote in poll #{poll.id}: {labels}."
+    if not poll.allow_change:
+        text += " Votes in this poll are final."
+    elif not poll.is_open:
+        text += " The poll is closed."
+    if poll.allow_change and poll.is_open:
+        view = discord.ui.View(timeout=None)
+        view.add_item(RetractButton(poll_id))
+        await reply(interaction, text, ephemeral=True, view=view)
+    else:
+        await reply(interaction, text, ephemeral=True)
+
+
 async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[str]) -> None:
     client: BotClient = interaction.client  # type: ignore[assignment]
     db, actor = client.app.db, actor_of(interaction)
@@ -137,8 +184,9 @@ async def _cast(interaction: discord.Interaction, poll_id: int, choices: list[st
 
 async def _retract(interaction: discord.Interaction, poll_id: int) -> None:
     client: BotClient = interaction.client  # type: ignore[assignment]
+    actor = actor_of(interaction)
     try:
-        result = votes.retract(client.app.db, actor_of(interaction), poll_id)
+        result = await client.write(lambda app: votes.retract(app.db, actor, poll_id))
     except polls.PollError:
         log.warning("refused retract on poll %s by user %s", poll_id, interaction.user.id)
         raise

@@ -139,7 +139,9 @@ async def test_poll_ending_posts_bars_status_footer_and_buttons(fake: FakeDiscor
     assert shown["footer"]["text"] == f"Poll #{poll_id} · 0 voters · public · one choice"
     buttons = [c for row in message["components"] for c in row["components"]]
     assert [(b["type"], b["custom_id"], b["label"]) for b in buttons] == [
-        (2, f"poll:{poll_id}:new-life", NEW_LIFE), (2, f"poll:{poll_id}:gave-car", GAVE_CAR)]
+        (2, f"poll:{poll_id}:new-life", NEW_LIFE), (2, f"poll:{poll_id}:gave-car", GAVE_CAR),
+        (2, f"pollme:{poll_id}", "My vote")]
+    assert [len(row["components"]) for row in message["components"]] == [2, 1]  # own row
     poll = polls.get_poll(client.app.db, OPERATOR, poll_id)
     assert poll.message_id == message_id and poll.channel_id == fake.channel_id
     assert poll.kind == "interpretations" and poll.creator_id == int(fake.default_user["id"])
@@ -154,8 +156,9 @@ async def test_custom_poll_with_six_options_uses_a_select(fake: FakeDiscord,
     await handle.wait_response(timeout=3)
     message = handle.original
     poll_id = int(re.match(r"Poll #(\d+) ", embed(message)["footer"]["text"])[1])
-    [row] = message["components"]
+    [row, mine] = message["components"]
     [select] = row["components"]
+    assert [c["custom_id"] for c in mine["components"]] == [f"pollme:{poll_id}"]
     assert select["type"] == 3 and select["custom_id"] == f"pollsel:{poll_id}"
     assert [o["label"] for o in select["options"]] == list("abcdef")
     assert select["max_values"] == 1
@@ -362,7 +365,8 @@ async def test_a_slow_close_edit_never_lands_after_the_reopen_edit(
     await fake.settle()
     assert status(fake.messages[message_id]) == "Open"  # the message agrees with the database
     assert custom_ids(fake.messages[message_id]) == [f"poll:{poll_id}:new-life",
-                                                     f"poll:{poll_id}:gave-car"]
+                                                     f"poll:{poll_id}:gave-car",
+                                                     f"pollme:{poll_id}"]
 
 
 async def test_deadline_that_passed_while_down_closes_on_startup(
@@ -565,8 +569,9 @@ async def test_a_final_multiple_choice_poll_takes_the_whole_ballot_once(
     message = created.original
     poll_id = int(re.match(r"Poll #(\d+) ", embed(message)["footer"]["text"])[1])
     assert embed(message)["footer"]["text"].endswith("· up to 2 choices · votes are final")
-    [row] = message["components"]
+    [row, mine] = message["components"]
     [select] = row["components"]  # not three buttons that would lock in the first click
+    assert [c["custom_id"] for c in mine["components"]] == [f"pollme:{poll_id}"]
     assert (select["type"], select["max_values"]) == (3, 2)
 
     pick = await fake.select(f"pollsel:{poll_id}", ["o3", "o1"], int(message["id"]), user=fan)

@@ -167,3 +167,54 @@ async def test_an_entry_confirmed_before_kill_9_survives_the_restart(
     with sqlite3.connect(tmp_path / "proc.db") as conn:
         assert conn.execute("SELECT action, entry_id FROM audit_log").fetchall() == [
             ("add", "does-misaki-smile-at-the-end")]
+
+
+async def test_kill_9_while_the_results_post_is_on_its_way_posts_it_once(
+        fake: FakeDiscord, tmp_path: Path, pack: Path) -> None:
+    """The process dies after Discord got the results post and before the bot recorded it:
+    the restarted bot finds its post and does not post again."""
+    proc = await spawn_synced(fake, tmp_path, pack)
+    try:
+        start = await fake.slash("poll", None, subcommand="ending")
+        await start.wait_response(timeout=5)
+        await fake.wait_until(lambda: start.original is not None, timeout=5, what="the poll")
+        poll_id = int(re.match(r"Poll #(\d+) ", start.original["embeds"][0]["footer"]["text"])[1])
+        await fake.settle()
+        fake.slow_down("POST", r"^/channels/\d+/messages$", 1.0)  # the results post
+        close = await fake.slash("poll", {"poll": poll_id}, subcommand="close")
+        await close.wait_response(timeout=5)
+        await fake.wait_until(lambda: fake.held == 1, timeout=10, what="the results post")
+    finally:
+        proc.kill()  # SIGKILL while Discord holds the post
+        await asyncio.wait_for(proc.communicate(), 20)
+    marker = f"Poll #{poll_id} · final results"
+
+    def posts() -> list[dict]:
+        return [m for m in fake.messages.values() if m.get("embeds")
+                and m["embeds"][0].get("footer", {}).get("text", "").startswith(marker)]
+
+    await fake.wait_until(lambda: len(posts()) == 1, timeout=5, what="the post to land")
+    with sqlite3.connect(tmp_path / "proc.db") as conn:  # sent, never recorded
+        assert conn.execute("SELECT results_nonce IS NOT NULL, results_message_id FROM "
+                            "poll_posts WHERE poll_id = ?", [poll_id]).fetchone() == (1, None)
+
+    again = await spawn(fake, tmp_path, pack)
+    try:
+        await fake.wait_ready(timeout=30, identifies=2)
+        for _ in range(200):  # until the restarted bot has recorded the post it found
+            with sqlite3.connect(tmp_path / "proc.db") as conn:
+                row = conn.execute("SELECT results_message_id FROM poll_posts "
+                                   "WHERE poll_id = ?", [poll_id]).fetchone()
+            if row[0] is not None:
+                break
+            await asyncio.sleep(0.1)
+        await fake.settle()
+    finally:
+        again.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(again.communicate(), 20)
+    [post] = posts()
+    assert row[0] == int(post["id"])
+    sent = [r for r in fake.find_requests("POST", r"^/channels/\d+/messages$")
+            if marker in str(r.json.get("embeds"))]
+    assert len(sent) == 1  # found again in the channel's history, not posted twice
+    assert fake.messages[int(start.original["id"])]["components"] == []

@@ -11,6 +11,10 @@ EMBEDS = 10
 EMBED = {"title": 256, "description": 4096, "fields": 25, "field.name": 256, "field.value": 1024,
          "footer.text": 2048, "author.name": 256, "total": 6000}
 STICKERS = 3
+NONCE = 25
+# Threads.
+THREAD_NAME = 100
+AUTO_ARCHIVE_DURATIONS = frozenset({60, 1440, 4320, 10080})
 ALLOWED_MENTION_IDS = 100
 # Components.
 ACTION_ROWS = 5

@@ -9,9 +9,20 @@ from typing import Any
 
 DISCORD_EPOCH_MS = 1420070400000
 _counter = itertools.count(1)
-# View channel, send, embed, attach, read history, react, use slash commands (+ external emoji).
-EVERYONE_PERMISSIONS = sum(1 << b for b in (10, 11, 14, 15, 16, 6, 31))
+# Discord's permission bits, by the names its documentation uses.
+PERMISSIONS = {
+    "ADD_REACTIONS": 1 << 6, "MANAGE_GUILD": 1 << 5, "VIEW_CHANNEL": 1 << 10,
+    "SEND_MESSAGES": 1 << 11, "MANAGE_MESSAGES": 1 << 13, "EMBED_LINKS": 1 << 14,
+    "ATTACH_FILES": 1 << 15, "READ_MESSAGE_HISTORY": 1 << 16, "USE_EXTERNAL_EMOJIS": 1 << 18,
+    "USE_APPLICATION_COMMANDS": 1 << 31, "MANAGE_THREADS": 1 << 34,
+    "CREATE_PUBLIC_THREADS": 1 << 35, "SEND_MESSAGES_IN_THREADS": 1 << 38,
+}
+# @everyone's defaults: view, send, embed, attach, read history, react, use slash commands,
+# create public threads and talk in threads.
+EVERYONE_PERMISSIONS = sum(1 << b for b in (10, 11, 14, 15, 16, 6, 31, 35, 38))
 BOT_PERMISSIONS = EVERYONE_PERMISSIONS | (1 << 18)
+PUBLIC_THREAD = 11  # channel type
+HAS_THREAD = 1 << 5  # message flag
 
 
 def snowflake() -> int:
@@ -57,12 +68,28 @@ def text_channel(channel_id: int, guild_id: int, name: str, position: int) -> di
             "parent_id": None, "rate_limit_per_user": 0, "last_message_id": None}
 
 
+def thread_channel(thread_id: int, parent: dict[str, Any], name: str, owner_id: int,
+                   auto_archive_duration: int) -> dict[str, Any]:
+    """A public thread started from a message (its id is the message's id, as on Discord)."""
+    now = iso_now()
+    return {"id": str(thread_id), "type": PUBLIC_THREAD, "guild_id": parent["guild_id"],
+            "parent_id": parent["id"], "owner_id": str(owner_id), "name": name,
+            "last_message_id": None, "message_count": 0, "member_count": 1,
+            "total_message_sent": 0, "rate_limit_per_user": 0, "flags": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": auto_archive_duration,
+                                "archive_timestamp": now, "locked": False,
+                                "create_timestamp": now},
+            "member": {"id": str(thread_id), "user_id": str(owner_id), "join_timestamp": now,
+                       "flags": 0}}
+
+
 def guild(guild_id: int, name: str, owner_id: int, channels: list[dict[str, Any]],
-          roles: list[dict[str, Any]], members: list[dict[str, Any]]) -> dict[str, Any]:
+          roles: list[dict[str, Any]], members: list[dict[str, Any]],
+          threads: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A full GUILD_CREATE payload; member_count == len(members) so no chunking is needed."""
     return {"id": str(guild_id), "name": name, "owner_id": str(owner_id), "icon": None,
             "unavailable": False, "large": False, "member_count": len(members), "features": [],
-            "channels": channels, "roles": roles, "members": members, "threads": [],
+            "channels": channels, "roles": roles, "members": members, "threads": threads or [],
             "presences": [], "voice_states": [], "emojis": [], "stickers": [],
             "preferred_locale": "en-US", "premium_tier": 0, "verification_level": 0,
             "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
@@ -104,14 +131,16 @@ def apply_edit(msg: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 
 def interaction(kind: int, *, app_id: int, guild_id: int, channel: dict[str, Any],
                 member_obj: dict[str, Any], data: dict[str, Any] | None,
-                msg: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An INTERACTION_CREATE payload with the keys discord.py 2.7 reads."""
+                msg: dict[str, Any] | None = None,
+                app_permissions: int = BOT_PERMISSIONS) -> dict[str, Any]:
+    """An INTERACTION_CREATE payload with the keys discord.py 2.7 reads; ``app_permissions``
+    are the bot's in that channel."""
     payload: dict[str, Any] = {
         "id": str(snowflake()), "application_id": str(app_id), "type": kind,
         "token": f"tok-{snowflake()}", "version": 1, "guild_id": str(guild_id),
         "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
         "channel_id": channel["id"], "channel": channel, "member": member_obj,
-        "app_permissions": str(BOT_PERMISSIONS), "locale": "en-US", "guild_locale": "en-US",
+        "app_permissions": str(app_permissions), "locale": "en-US", "guild_locale": "en-US",
         "entitlements": [], "authorizing_integration_owners": {"0": str(guild_id)},
         "context": 0, "attachment_size_limit": 10 * 1024 * 1024}
     if data is not None:

@@ -19,6 +19,9 @@ import yarl
 from aiohttp import WSMsgType, web
 
 from . import limits, payloads
+from .channels import ChannelRoutes, fetched
+from .errors import ApiError, invalid_form, unknown_channel, unknown_message
+from .files import Uploads, resolve_embeds
 from .payloads import snowflake
 from .world import FakeGuild, World
 
@@ -33,33 +36,6 @@ MENTION_RE = re.compile(r"<@!?(\d+)>")
 ROLE_MENTION_RE = re.compile(r"<@&(\d+)>")
 
 UserRef = dict[str, Any] | int | None
-
-
-class ApiError(Exception):
-    """Raised by handlers to answer with a Discord-style JSON error."""
-
-    def __init__(self, status: int, code: int, message: str, errors: list[str] | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.errors = status, code, message, errors or []
-
-    def body(self) -> dict[str, Any]:
-        """Nest `a.b.c: msg` strings into Discord's `errors` tree (discord.py flattens it back)."""
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.errors:
-            tree: dict[str, Any] = {}
-            for err in self.errors:
-                path, _, msg = err.partition(": ")
-                node = tree
-                for part in path.split("."):
-                    node = node.setdefault(part, {})
-                node.setdefault("_errors", []).append({"code": "BASE_TYPE_INVALID", "message": msg})
-            body["errors"] = tree
-        return body
-
-
-def invalid_form(errors: list[str]) -> ApiError:
-    """The 50035 error Discord returns for limit violations."""
-    return ApiError(400, 50035, "Invalid Form Body", errors)
 
 
 @dataclass
@@ -149,9 +125,10 @@ class _Call:
 Handler = Callable[[_Call], Awaitable[tuple[int, Any]]]
 
 
-class FakeDiscord:
-    """Discord API + gateway with guilds and DMs: tests play the users and inspect what the bot
-    sent. One guild is made up front (``guild_id``, ``channel_id``); ``add_guild`` adds more."""
+class FakeDiscord(ChannelRoutes):
+    """Discord API + gateway with guilds, threads and DMs: tests play the users and inspect
+    what the bot sent. One guild is made up front (``guild_id``, ``channel_id``);
+    ``add_guild`` adds more."""
 
     def __init__(self, *, token: str = "fake-token", heartbeat_interval: float = 1.0,
                  callback_deadline: float = 3.0) -> None:
@@ -178,9 +155,12 @@ class FakeDiscord:
         self._changed = asyncio.Event()
         self._inflight, self._last_request_end = 0, 0.0
         self._slow: list[list[Any]] = []  # [method, path pattern, seconds, calls left]
+        self.held = 0  # requests slow_down() has held so far (they are handled afterwards)
         self._limited: list[list[Any]] = []  # [method, path pattern, retry_after, calls left]
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.uploads = Uploads(lambda: self.base_url)
+        self._init_channels()
         self.channel_id = self.add_channel("general")
         self.world.add_member(first, self.bot_user)
         self.default_user = self.make_user(name="tester")
@@ -197,8 +177,12 @@ class FakeDiscord:
                 ("GET|PATCH|DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/"
                  r"(?P<mid>@original|\d+)", self._webhook_message),
                 ("POST", r"/channels/(?P<cid>\d+)/messages", self._channel_messages),
+                ("GET", r"/channels/(?P<cid>\d+)/messages", self._history),
                 ("GET|PATCH|DELETE", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)",
                  self._channel_message),
+                ("POST", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)/threads",
+                 self._start_thread),
+                ("GET", r"/channels/(?P<cid>\d+)", self._get_channel),
                 ("POST", r"/channels/(?P<cid>\d+)/typing", self._typing)]]
 
     # ----- lifecycle and addresses -----------------------------------------------------------
@@ -206,6 +190,7 @@ class FakeDiscord:
         """Bind ``port`` (0: an ephemeral one) on 127.0.0.1 (never any other interface)."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{aid:\\d+}/{name}", self.uploads.serve)
         app.router.add_route("*", "/api/v{version:\\d+}{path:/.*}", self._rest)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -540,7 +525,7 @@ class FakeDiscord:
             payload = payloads.interaction(
                 kind, app_id=self.application_id, guild_id=guild.id, channel=channel,
                 member_obj=self._member(uid, with_user=True, perms=True, guild=guild),
-                data=data, msg=source)
+                data=data, msg=source, app_permissions=self.world.bot_permissions(cid))
         handle = InteractionHandle(self, payload, time.monotonic())
         self._interactions[payload["id"]] = handle
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -771,10 +756,12 @@ class FakeDiscord:
     async def _rest_inner(self, request: web.Request) -> web.StreamResponse:
         """Route and record one call (see _rest)."""
         path, method = request.match_info["path"], request.method
+        body, files = await self._parse_body(request)  # all of it arrived, then it waits
         slow = self._take(self._slow, method, path)
         if slow is not None:
+            self.held += 1
+            self._bump()
             await asyncio.sleep(slow[2])
-        body, files = await self._parse_body(request)
         query = dict(request.query)
         record = RecordedRequest(method, path, body, 0, time.monotonic(), query, files)
         limited = self._take(self._limited, method, path)
@@ -830,25 +817,6 @@ class FakeDiscord:
         if request.headers.get("Authorization") != f"Bot {self.token}":
             raise ApiError(401, 0, "401: Unauthorized")
 
-    def _attachments(self, body: dict[str, Any], files: list[dict[str, Any]],
-                     existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Turn payload attachments + uploaded files into attachment objects; keep listed ones."""
-        old = {a["id"]: a for a in existing}
-        by_index = {f["field"]: f for f in files}
-        out = []
-        for item in body.get("attachments", [{"id": i} for i in range(len(files))]):
-            upload = by_index.get(f"files[{item['id']}]")
-            if upload is None:
-                if str(item["id"]) in old:
-                    out.append(old[str(item["id"])])
-                continue
-            aid, name = snowflake(), item.get("filename") or upload["filename"]
-            url = f"{self.base_url}/attachments/{aid}/{name}"
-            out.append({"id": str(aid), "filename": name, "size": len(upload["data"]), "url": url,
-                        "proxy_url": url, "content_type": "application/octet-stream",
-                        "description": item.get("description")})
-        return out
-
     def _store(self, msg: dict[str, Any], *, public: bool) -> dict[str, Any]:
         """Keep a message by id, and in its channel's history unless ephemeral."""
         self.messages[int(msg["id"])] = msg
@@ -862,7 +830,9 @@ class FakeDiscord:
         errors = limits.validate_message(body)
         if errors:
             raise invalid_form(errors)
-        body = {**body, "attachments": self._attachments(body, files, [])}
+        attachments = self.uploads.attachments(body, files, [])
+        body = {**body, "attachments": attachments,
+                "embeds": resolve_embeds(body.get("embeds") or [], attachments)}
         if not any(body.get(k) for k in ("content", "embeds", "components", "attachments",
                                           "sticker_ids", "poll")) and not extra.get("loading"):
             raise ApiError(400, 50006, "Cannot send an empty message")
@@ -885,7 +855,12 @@ class FakeDiscord:
         if errors:
             raise invalid_form(errors)
         if "attachments" in body or files:
-            body = {**body, "attachments": self._attachments(body, files, msg["attachments"])}
+            attachments = self.uploads.attachments(body, files, msg["attachments"])
+            body = {**body, "attachments": attachments}
+            embeds = body["embeds"] if "embeds" in body else msg["embeds"]
+            body["embeds"] = resolve_embeds(embeds or [], attachments)
+        elif body.get("embeds"):
+            body = {**body, "embeds": resolve_embeds(body["embeds"], msg["attachments"])}
         payloads.apply_edit(msg, body)
         if int(msg["id"]) in self._order.get(int(msg["channel_id"]), []):
             guild = self.world.guild_of(int(msg["channel_id"]))
@@ -1019,7 +994,7 @@ class FakeDiscord:
         mid = handle.original_id if call.params["mid"] == "@original" else int(call.params["mid"])
         msg = self.messages.get(mid or 0)
         if msg is None or mid not in [handle.original_id, *handle.followup_ids]:
-            raise ApiError(404, 10008, "Unknown Message")
+            raise unknown_message()
         if call.method == "PATCH":
             body = call.body or {}
             if msg["flags"] & LOADING:
@@ -1034,19 +1009,23 @@ class FakeDiscord:
         """Channel id from the path, or Discord's Unknown Channel."""
         cid = int(call.params["cid"])
         if cid not in self.channels:
-            raise ApiError(404, 10003, "Unknown Channel")
+            raise unknown_channel()
         return cid
 
     def _message(self, call: _Call) -> dict[str, Any]:
         """Message in the path's channel, or Unknown Message."""
         msg = self.messages.get(int(call.params["mid"]))
         if msg is None or int(msg["channel_id"]) != self._channel(call):
-            raise ApiError(404, 10008, "Unknown Message")
+            raise unknown_message()
         return msg
 
     async def _channel_messages(self, call: _Call) -> tuple[int, Any]:
-        """POST a message; replies (message_reference) get type 19 and referenced_message."""
+        """POST a message (checking the bot's permissions there, and ``enforce_nonce``);
+        replies (message_reference) get type 19 and referenced_message."""
         cid, body, extra = self._channel(call), call.body or {}, {}
+        earlier = await self._before_post(cid, body, call.files)
+        if earlier is not None:  # the same nonce, recently: Discord returns that message
+            return 200, earlier
         ref = body.get("message_reference")
         if ref:
             target = self.messages.get(int(ref["message_id"]))
@@ -1058,19 +1037,24 @@ class FakeDiscord:
                 **({"guild_id": str(guild.id)} if guild else {})},
                      "referenced_message": {k: v for k, v in (target or {}).items()
                                             if k != "referenced_message"} or None}
-        return 200, await self._bot_message(cid, body, call.files, **extra)
+        msg = await self._bot_message(cid, body, call.files, **extra)
+        self._remember_nonce(body, msg)
+        return 200, msg
 
     async def _channel_message(self, call: _Call) -> tuple[int, Any]:
-        """GET, PATCH (own messages only) or DELETE one channel message."""
+        """GET, PATCH (own messages only; new files need Attach Files) or DELETE one channel
+        message."""
         msg = self._message(call)
         if call.method == "PATCH":
             if msg["author"]["id"] != self.bot_user["id"]:
                 raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+            if call.files and self.world.channels[int(msg["channel_id"])].get("type") != 1:
+                self._require(int(msg["channel_id"]), "ATTACH_FILES")
             return 200, await self._edit(msg, call.body or {}, call.files)
         if call.method == "DELETE":
             await self._delete(msg)
             return 204, None
-        return 200, msg
+        return 200, fetched(msg)
 
     async def _typing(self, call: _Call) -> tuple[int, Any]:
         self._channel(call)

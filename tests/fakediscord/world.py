@@ -1,8 +1,9 @@
-"""What the fake Discord contains: users, guilds (roles, channels, members) and DM channels.
+"""What the fake Discord contains: users, guilds (roles, channels, threads, members), DM
+channels, and what the bot may do in each channel.
 
-Kept apart from the server (REST and gateway plumbing) so that new kinds of places, such as
-threads, are added here: each channel payload lives in ``World.channels`` and knows its
-guild (``guild_of``), which is all the server needs to build events for it.
+Kept apart from the server (REST and gateway plumbing): each channel payload (a text
+channel, a thread, a DM) lives in ``World.channels`` and knows its guild (``guild_of``),
+which is all the server needs to build events for it.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ class World:
     def __init__(self) -> None:
         self.users: dict[int, dict[str, Any]] = {}
         self.guilds: dict[int, FakeGuild] = {}
-        self.channels: dict[int, dict[str, Any]] = {}  # guild text channels and DM channels
+        self.channels: dict[int, dict[str, Any]] = {}  # text channels, threads, DM channels
         self._dms: dict[int, int] = {}  # user id → their DM channel with the bot
+        self.bot_denied: dict[int, int] = {}  # channel id → permission bits the bot lacks
 
     # ----- building ----------------------------------------------------------------------
     def add_guild(self, name: str) -> FakeGuild:
@@ -84,7 +86,35 @@ class World:
             self._dms[user_id] = cid
         return self._dms[user_id]
 
+    def add_thread(self, parent_id: int, thread_id: int, name: str, owner_id: int,
+                   auto_archive_duration: int) -> dict[str, Any]:
+        """A public thread on a message of ``parent_id`` (the thread's id is the message's)."""
+        thread = payloads.thread_channel(thread_id, self.channels[parent_id], name, owner_id,
+                                         auto_archive_duration)
+        self.channels[thread_id] = thread
+        return thread
+
     # ----- reading -----------------------------------------------------------------------
+    def is_thread(self, channel_id: int) -> bool:
+        return self.channels[channel_id].get("type") == payloads.PUBLIC_THREAD
+
+    def threads_of(self, guild: FakeGuild) -> list[dict[str, Any]]:
+        """The guild's threads that are not archived (what GUILD_CREATE lists)."""
+        return [c for c in self.channels.values() if c.get("type") == payloads.PUBLIC_THREAD
+                and c.get("guild_id") == str(guild.id)
+                and not c["thread_metadata"]["archived"]]
+
+    def bot_permissions(self, channel_id: int) -> int:
+        """The bot's permissions in a channel: its role's, minus what a test denied there.
+
+        A thread has no overwrites of its own: it takes its parent channel's, as on Discord.
+        """
+        channel = self.channels[channel_id]
+        if channel.get("type") == DM_CHANNEL:
+            return payloads.BOT_PERMISSIONS
+        place = int(channel["parent_id"]) if self.is_thread(channel_id) else channel_id
+        return payloads.BOT_PERMISSIONS & ~self.bot_denied.get(place, 0)
+
     def guild_of(self, channel_id: int) -> FakeGuild | None:
         """The guild a channel belongs to; None for a DM."""
         gid = self.channels[channel_id].get("guild_id")
@@ -111,6 +141,6 @@ class World:
     def guild_payload(self, guild: FakeGuild) -> dict[str, Any]:
         """The GUILD_CREATE body for one guild."""
         members = [self.member(guild, uid, with_user=True) for uid in guild.members]
-        channels = [self.channels[c] for c in guild.channel_ids]
+        channels = [self.channels[c] for c in guild.channel_ids if c in self.channels]
         return payloads.guild(guild.id, guild.name, guild.owner_id, channels,
-                              list(guild.roles.values()), members)
+                              list(guild.roles.values()), members, self.threads_of(guild))
