@@ -29,6 +29,7 @@ POLL_HELP = """poll - interpretation polls (ID: a poll number; without it, the l
   poll close [ID]           close a poll (moderators or its creator)
   poll reopen [ID] [hours N]  reopen a closed poll (moderators)
   vote [ID] OPTION          vote by option number or id; several: vote 1,3 (or vote ID 1 3)
+  vote [#ID]                your vote, as Discord's My vote shows it
   retract [ID]              take your vote back
 Options: anonymous hides who voted for what (counts only); final means votes can't be
 changed or retracted once cast; hours N closes the poll after N hours (0.1 to 720);
@@ -139,11 +140,11 @@ class PollCommands:
 
     def do_vote(self: Console, arg: str) -> bool:
         """vote [ID] OPTION - vote by option number or id (several: vote 1,3); the latest poll
-        when ID is left out."""
+        when ID is left out. 'vote' alone (or 'vote #ID') shows your vote, like My vote."""
         words = arg.split()
-        if not words:
-            raise InvalidInput("Say which option: vote 2, or vote 3 2 for poll #3 "
-                               "(several: vote 1,3).")
+        if not words or (len(words) == 1 and words[0].startswith("#")):
+            self._my_vote(words[0] if words else "")
+            return False
         poll = polls.get_poll(self.app.db, self.actor,
                               self._poll_id(words[0] if len(words) > 1 else ""))
         typed = [c for word in words[1 if len(words) > 1 else 0:] for c in word.split(",") if c]
@@ -159,6 +160,25 @@ class PollCommands:
         final = "" if result.poll.allow_change else " Votes in this poll are final."
         self.say(f"{self.user_name} voted for {labels}.{final}")
         return False
+
+    def _my_vote(self: Console, text: str) -> None:
+        """What Discord's My vote button says, for the user the console acts as."""
+        poll = polls.get_poll(self.app.db, self.actor, self._poll_id(text))
+        picked = votes.ballot(self.app.db, self.actor, poll.id)
+        mine = self.user_name == "you"
+        if not picked:
+            what = "vote with 'vote OPTION'" if poll.is_open else "it is closed"
+            subject = "You have" if mine else f"{self.user_name} has"
+            self.say(f"{subject} not voted in poll #{poll.id}; {what}.")
+            return
+        labels = ", ".join(poll.option(c).label for c in picked)
+        owner = "Your" if mine else f"{self.user_name}'s"
+        text = f"{owner} vote in poll #{poll.id}: {labels}."
+        if not poll.allow_change:
+            text += " Votes in this poll are final."
+        elif not poll.is_open:
+            text += " The poll is closed."
+        self.say(text)
 
     def do_retract(self: Console, arg: str) -> bool:
         """retract [ID] - take back your vote (the latest poll when ID is left out)."""

@@ -75,7 +75,7 @@ def test_each_error_is_one_line_and_the_script_goes_on(app: App) -> None:
                    "why does kafuku need a driver\n")
     assert [line for line in out.splitlines() if line.startswith("!")] == [
         "! The page must be a whole number from 1 to 1000000000, got '²'.",
-        "! Say which option: vote 2, or vote 3 2 for poll #3 (several: vote 1,3).",
+        "! There is no poll yet: try 'poll ending'.",
         "! usage: spoilers on|off (now off)",
         "! usage: as NAME [mod] (to ask a question that starts with 'as', type: ask as ...)",
         "! usage: open ID (one entry id; to ask a question that starts with 'open', "

@@ -178,3 +178,16 @@ def test_poll_list(app: App) -> None:
     assert "No open polls. Start one with 'poll ending'." in out
     assert "#1 What does the ending of the film mean to you? (1 voter)\n" in out
     assert "#2 Q? (0 voters) [closed]\n#1 What does" in out
+
+
+def test_my_vote_says_what_discords_button_says(app: App) -> None:
+    out = console(app, "poll ending\nvote\nvote 2\nvote\nas bob\nvote #1\n"
+                       "poll ending final\nvote 1\nvote\nas you\npoll close 1\nvote #1\n"
+                       "vote #9\n")
+    assert out.count("You have not voted in poll #1; vote with 'vote OPTION'.") == 1
+    assert "Your vote in poll #1: Kafuku gave Misaki the Saab." in out
+    assert "bob has not voted in poll #1; vote with 'vote OPTION'." in out
+    assert "bob's vote in poll #2: Misaki has started a new life, free of her past. " \
+           "Votes in this poll are final." in out
+    assert "Your vote in poll #1: Kafuku gave Misaki the Saab. The poll is closed." in out
+    assert errors(out) == ["! There is no poll #9 here; it may have been removed."]
