@@ -22,7 +22,11 @@ separated; repeat the line for more), ``answer``, ``sources`` (one per line: ``T
 https://link``, a bare link, or ``scene: ...``), ``tags``, ``spoiler`` (yes/no),
 ``related``, ``aliases``. For ``kb edit`` and ``kb approve`` fields not given keep their
 current value (an empty ``related:`` clears it). A line that is not ``field: value`` also
-ends the fields and runs as the next command.
+ends the fields and runs as the next command. The block is read even when the command is
+refused (not a moderator, no such entry), so its lines never run as commands.
+
+At a terminal, the command's rights are checked before the first question, and Ctrl-C or
+Ctrl-D at any question cancels the form (nothing is saved) and returns to the prompt.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
-from bot.errors import InvalidInput
+from bot.errors import BotError, InvalidInput
 from bot.forms import entry_data_from_form
+from bot.text import terminal_safe
 
 FIELDS = ("id", "title", "questions", "answer", "sources", "tags", "spoiler", "related",
           "aliases")
@@ -41,6 +46,36 @@ _FIELD_NAMES = {**{f: f for f in FIELDS}, "question": "questions", "source": "so
 _FIELD_LINE = re.compile(r"^([a-z]+)\s*:(.*)$")
 _YES = {"y", "yes", "true", "1", "on"}
 _NO = {"n", "no", "false", "0", "off", ""}
+
+FIELDS_HELP = """Entry fields (kb add, kb edit ID, kb approve ID)
+At a terminal the console asks for each field; Ctrl-C or Ctrl-D cancels the form.
+In a script the fields follow the command, one 'field: value' per line, up to an empty line:
+
+    kb add
+    title: Why does Misaki smile at the end?
+    questions: why is misaki smiling | is misaki happy at the end
+    answer: The film does not say.
+      A line starting with two spaces continues the field.
+    sources: Golden Globes interview | https://goldenglobes.com/articles/...
+    sources: scene: the epilogue
+    tags: ending, misaki
+    spoiler: yes
+
+Fields: id (default: made from the title), title, questions ('|' between them), answer
+(markdown), sources (one per line: 'Title | https://link', a bare link or 'scene: ...'),
+tags, spoiler (yes/no), related, aliases. For kb edit and kb approve, fields not given keep
+their value (an empty 'related:' clears it). A line that is not 'field: value' ends the
+fields and runs as the next command."""
+
+# What a form command looks up before the form: (current field text, spoiler flag, entry id)
+Prepared = tuple[Mapping[str, str], bool, str | None]
+
+
+class Cancelled(BotError):
+    """The person left a form or a question (Ctrl-C, Ctrl-D): nothing was saved."""
+
+    def __init__(self, message: str = "Cancelled; nothing was saved.") -> None:
+        super().__init__(message)
 
 
 class EntryForm:
@@ -54,15 +89,23 @@ class EntryForm:
     cmdqueue: list[str]
     say: Callable[[str], None]
 
-    def _entry_data(self, defaults: Mapping[str, str], *, spoiler: bool,
-                    entry_id: str | None = None) -> dict[str, Any]:
-        """Fields from the user (asked, or read from the next lines) as entry data."""
-        given = self._ask_fields(defaults) if self.interactive else self._read_fields()
+    def _entry_data(self, prepare: Callable[[], Prepared]) -> dict[str, Any]:
+        """Fields from the user (asked, or read from the next lines) as entry data.
+
+        ``prepare`` checks the user's rights and finds what the form starts from; it runs
+        before the first question at a terminal, and after the block is read in a script.
+        """
+        if self.interactive:
+            defaults, spoiler, entry_id = prepare()
+            given = self._ask_fields(defaults)
+        else:
+            given = self._read_fields()
+            defaults, spoiler, entry_id = prepare()
         text = {**defaults, **given}
         if "spoiler" in given:
             answer = given["spoiler"].strip().lower()
             if answer not in _YES | _NO:
-                raise InvalidInput(f"spoiler must be yes or no, got '{given['spoiler']}'")
+                raise InvalidInput(f"spoiler must be yes or no, got '{given['spoiler'][:40]}'")
             spoiler = answer in _YES
         data = entry_data_from_form(
             text.get("title", ""), text.get("questions", ""), text.get("answer", ""),
@@ -105,8 +148,8 @@ class EntryForm:
             values.setdefault(name, []).append(value)
             last = name
         if unknown:
-            raise InvalidInput(f"unknown field(s) {', '.join(unknown)}; "
-                               f"the fields are {', '.join(FIELDS)}")
+            names = ", ".join(name[:20] for name in unknown[:5])
+            raise InvalidInput(f"unknown field(s) {names}; the fields are {', '.join(FIELDS)}")
         join = {"title": " ", "id": " ", "spoiler": " ", "tags": ", ", "related": ", ",
                 "aliases": ", "}
         return {k: join.get(k, "\n").join(v) for k, v in values.items()}
@@ -121,9 +164,7 @@ class EntryForm:
                 f" [{current[:60]}]" if current else "")
 
         def one(name: str, prompt: str) -> None:
-            value = self._prompt(f"{prompt}{keep(name)}: ")
-            if value is None:
-                raise InvalidInput("cancelled")
+            value = self._ask(f"{prompt}{keep(name)}: ")
             if value.strip():
                 given[name] = value.strip()
 
@@ -134,15 +175,14 @@ class EntryForm:
             self.say(prompt)
             lines: list[str] = []
             while True:
-                value = self._prompt("  > ")
-                if value is None:
-                    raise InvalidInput("cancelled")
+                value = self._ask("  > ")
                 if (value.strip() == end) if end else not value.strip():
                     break
                 lines.append(value)
             if any(line.strip() for line in lines):
                 given[name] = "\n".join(lines)
 
+        self.say("(Ctrl-C cancels; nothing is saved before the last question)")
         one("title", "title")
         many("questions", "questions people ask, one per line; an empty line ends them")
         many("answer", "answer (markdown); a line with only '.' ends it", end=".")
@@ -154,13 +194,39 @@ class EntryForm:
             one("id", "id (empty: made from the title)")
         return given
 
-    def _prompt(self, text: str) -> str | None:
-        if self.use_rawinput:
-            try:
-                return input(text)
-            except EOFError:
-                return None
-        self.stdout.write(text)
-        self.stdout.flush()
-        line = self.stdin.readline()
-        return line.rstrip("\r\n") if line else None
+    def _ask(self, text: str) -> str:
+        """One answer typed at a terminal; Ctrl-C or Ctrl-D (end of input) cancels."""
+        text = terminal_safe(text)  # it may quote an entry's current text
+        try:
+            if self.use_rawinput:
+                return _forget(input(text))
+            self.stdout.write(text)
+            self.stdout.flush()
+            line = self.stdin.readline()
+        except KeyboardInterrupt:
+            self.say("")
+            raise Cancelled() from None
+        except EOFError:
+            line = ""
+        if not line:
+            self.say("")
+            raise Cancelled()
+        return line.rstrip("\r\n")
+
+    def _confirm(self, question: str) -> bool:
+        """Yes or no at a terminal (anything but yes is no); scripts do not ask."""
+        if not self.interactive:
+            return True
+        return self._ask(f"{question} [y/N] ").strip().lower() in _YES
+
+
+def _forget(answer: str) -> str:
+    """Keep a form's answers out of the line history: up-arrow recalls commands."""
+    try:
+        import readline
+    except ImportError:
+        return answer
+    last = readline.get_current_history_length()
+    if answer.strip() and last and readline.get_history_item(last) == answer:
+        readline.remove_history_item(last - 1)
+    return answer

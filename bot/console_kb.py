@@ -2,9 +2,9 @@
 
 ``KbCommands`` is a mixin for ``bot.console.Console`` (``class Console(KbCommands,
 cmd.Cmd)``); it uses the console's ``app``, ``actor``, ``say``, ``stdin``/``stdout`` and
-``interactive``. Domain errors propagate and the console prints
-them as ``! message``.
-The way entry fields are typed or scripted is described in ``bot.console_forms``.
+``interactive``. Domain errors propagate and the console prints them as ``! message``.
+Rights are checked before a form asks anything (``curation.check_curator``); the way entry
+fields are typed or scripted is described in ``bot.console_forms``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from pathlib import Path
 from bot import suggestions
 from bot.app import App
 from bot.audit import AuditRecord, audit_log
-from bot.console_forms import EntryForm
+from bot.console_args import count, no_arguments, row_id, shown
+from bot.console_forms import EntryForm, Prepared
 from bot.curation import (
     EntryRow,
     UnansweredQuestion,
     add_entry,
+    check_curator,
     edit_entry,
     get_entry,
     link_question,
@@ -34,25 +36,30 @@ from bot.forms import form_defaults
 from bot.knowledge import Entry
 from bot.moderators import Actor
 from bot.suggestions import Suggestion
+from bot.text import terminal_safe
 from bot.yamlout import dump_entry
+
+PER_PAGE = 10
 
 KB_HELP = """kb - curate the knowledge base (writes need a moderator):
   kb add                      new entry (fields asked, or read from the next lines)
   kb edit ID                  change an entry (fields not given stay as they are)
   kb remove ID                hide an entry
   kb show ID                  an entry as its YAML file
-  kb list [PAGE]              entries, 10 per page
+  kb list [PAGE]              entries, 10 a page
   kb search TEXT              find entries by id, title or words
   kb suggest TITLE | TEXT [| ENTRY-ID]   suggest an entry (or a correction), anyone
   kb queue                    pending suggestions
   kb approve ID               turn a suggestion into an entry (fields as for add)
   kb reject ID REASON         decline a suggestion
-  kb unanswered [DAYS]        questions the bot could not answer
+  kb unanswered [DAYS]        questions the bot could not answer (last 30 days)
   kb link ENTRY-ID QUESTION   mark an unanswered question as answered by an entry
   kb audit [ID]               who changed what
   kb export DIR               write moderator entries as YAML files under DIR
   kb import DIR               add/update entries from DIR/<film>/entries/*.yaml
-  kb reload                   re-read the YAML files"""
+  kb reload                   re-read the YAML files
+At a terminal, kb add / edit / approve ask for each field (Ctrl-C cancels); in a script the
+fields follow as 'field: value' lines up to an empty line ('help fields')."""
 
 
 # ---------------------------------------------------------------- text rendering (CLI too)
@@ -91,15 +98,16 @@ def format_audit(records: Iterable[AuditRecord]) -> str:
 
 
 def format_unanswered(items: Iterable[UnansweredQuestion]) -> str:
-    return "\n".join(f"  {q.count}x  {q.text}  (last {q.last_asked[:10]})"
-                     for q in items) or "  (no unanswered questions)"
+    # people typed these questions: whatever they typed must not drive the terminal
+    return terminal_safe("\n".join(f"  {q.count}x  {q.text}  (last {q.last_asked[:10]})"
+                                    for q in items)) or "  (no unanswered questions)"
 
 
 def format_suggestion(s: Suggestion) -> str:
     about = f" (correction of {s.entry_id})" if s.entry_id and s.is_pending else ""
     text = " ".join(s.text.split())
     head = f"  #{s.id} [{s.status}] by user {s.author_id}{about}: {s.title}"
-    return f"{head}\n      {text[:200]}" + ("..." if len(text) > 200 else "")
+    return terminal_safe(f"{head}\n      {text[:200]}" + ("..." if len(text) > 200 else ""))
 
 
 # ---------------------------------------------------------------- the mixin
@@ -114,12 +122,14 @@ class KbCommands(EntryForm):
     say: Callable[[str], None]
 
     def do_kb(self, arg: str) -> bool:
-        """kb SUBCOMMAND - curate the knowledge base; 'kb' alone lists the subcommands."""
+        """kb SUBCOMMAND - curate the knowledge base; 'help kb' lists the subcommands."""
         name, _, rest = arg.strip().partition(" ")
-        handler = getattr(self, f"_kb_{name}", None) if name.isidentifier() else None
-        if handler is None:
+        if not name:
             self.say(KB_HELP)
             return False
+        handler = getattr(self, f"_kb_{name}", None) if name.isidentifier() else None
+        if handler is None:
+            raise InvalidInput(f"{shown(name)} is not a kb command; 'help kb' lists them.")
         handler(rest.strip())
         return False
 
@@ -133,30 +143,54 @@ class KbCommands(EntryForm):
     # ------------------------------------------------------------ entries
 
     def _kb_add(self, arg: str) -> None:
-        data = self._entry_data({}, spoiler=False)
-        entry = add_entry(self.app, self.actor, data)
+        no_arguments(arg, "kb add (the fields come after it)")
+
+        def prepare() -> Prepared:
+            check_curator(self.app, self.actor, "add entries")
+            return {}, False, None
+
+        entry = add_entry(self.app, self.actor, self._entry_data(prepare))
         self.say(f"added {entry.id}: {entry.title}")
 
     def _kb_edit(self, arg: str) -> None:
-        entry = get_entry(self.app, _need(arg, "kb edit ID"))
-        data = self._entry_data(form_defaults(entry), spoiler=entry.spoiler, entry_id=entry.id)
+        entry_id = _one(arg, "kb edit ID")
+        found: list[Entry] = []
+
+        def prepare() -> Prepared:
+            check_curator(self.app, self.actor, "edit entries")
+            found.append(get_entry(self.app, entry_id))
+            return form_defaults(found[0]), found[0].spoiler, found[0].id
+
+        data = self._entry_data(prepare)
+        entry = found[0]
         updated = edit_entry(self.app, self.actor, entry.id, data)
         self.say(f"edited {entry.id}" if updated != entry else f"{entry.id}: nothing changed")
 
     def _kb_remove(self, arg: str) -> None:
-        entry = remove_entry(self.app, self.actor, _need(arg, "kb remove ID"))
+        entry_id = _one(arg, "kb remove ID")
+        check_curator(self.app, self.actor, "remove entries")
+        entry = get_entry(self.app, entry_id)
+        if not self._confirm(f"Remove {entry.id} ({entry.title})? The bot stops answering "
+                             "with it at once."):
+            self.say("Kept; nothing was removed.")
+            return
+        entry = remove_entry(self.app, self.actor, entry.id)
         self.say(f"removed {entry.id}: {entry.title}")
 
     def _kb_show(self, arg: str) -> None:
-        entry = get_entry(self.app, _need(arg, "kb show ID"))
+        entry = get_entry(self.app, _one(arg, "kb show ID"))
         moderator = self.app.db.execute(
             "SELECT 1 FROM mod_entries WHERE id = ? AND data IS NOT NULL", [entry.id]
         ).fetchone() is not None
         self.say(format_entry(entry, moderator))
 
     def _kb_list(self, arg: str) -> None:
-        page = _number(arg or "1", "kb list [PAGE]")
-        rows, pages = list_entries(self.app, page)
+        page = count(arg, "The page", high=10**9) if arg else 1
+        rows, pages = list_entries(self.app, page, PER_PAGE)
+        if page > pages:
+            there = "there is 1 page" if pages == 1 else f"there are {pages} pages"
+            raise InvalidInput(f"{page} is past the last page: {there} "
+                               f"({PER_PAGE} entries a page).")
         self.say(format_entry_rows(rows, page, pages))
 
     def _kb_search(self, arg: str) -> None:
@@ -166,47 +200,59 @@ class KbCommands(EntryForm):
 
     def _kb_suggest(self, arg: str) -> None:
         parts = [p.strip() for p in arg.split("|")]
-        if len(parts) < 2 or not all(parts[:2]):
+        if len(parts) < 2 or not all(parts[:2]) or len(parts) > 3:
             raise InvalidInput("usage: kb suggest TITLE | TEXT [| ENTRY-ID to correct]")
         entry_id = parts[2] if len(parts) > 2 and parts[2] else None
         s = suggestions.suggest(self.app, self.actor, None, parts[0], parts[1], entry_id)
         self.say(f"thanks - suggestion #{s.id} is waiting for a moderator")
 
     def _kb_queue(self, arg: str) -> None:
+        no_arguments(arg, "kb queue")
         pending = suggestions.queue(self.app, self.actor)
         self.say("\n".join(map(format_suggestion, pending)) or "  (no pending suggestions)")
 
     def _kb_approve(self, arg: str) -> None:
-        s = suggestions.get_suggestion(self.app, self.actor, _number(arg, "kb approve ID"))
-        base = self.app.index.get(s.entry_id) if s.entry_id else None
-        data = self._entry_data(suggestions.suggestion_form(self.app, s),
-                                spoiler=base.spoiler if base else False,
-                                entry_id=base.id if base else None)
-        decided, entry = suggestions.approve(self.app, self.actor, s.id, data)
+        number = row_id(_one(arg, "kb approve ID"), "suggestion")
+
+        def prepare() -> Prepared:
+            s = suggestions.get_suggestion(self.app, self.actor, number)
+            if not s.is_pending:  # say so before the form, not after it
+                who = f" by user {s.reviewer_id}" if s.reviewer_id is not None else ""
+                raise InvalidInput(f"Suggestion #{s.id} was already {s.status}{who}.")
+            check_curator(self.app, self.actor, "approve suggestions")
+            base = self.app.index.get(s.entry_id) if s.entry_id else None
+            return (suggestions.suggestion_form(self.app, s),
+                    base.spoiler if base else False, base.id if base else None)
+
+        decided, entry = suggestions.approve(self.app, self.actor, number,
+                                             self._entry_data(prepare))
         self.say(f"approved #{decided.id} as {entry.id} "
                  f"(tell user {decided.author_id} in channel {decided.channel_id})")
 
     def _kb_reject(self, arg: str) -> None:
         number, _, reason = arg.partition(" ")
-        decided = suggestions.reject(self.app, self.actor,
-                                     _number(number, "kb reject ID REASON"), reason)
+        if not number:
+            raise InvalidInput("usage: kb reject ID REASON")
+        decided = suggestions.reject(self.app, self.actor, row_id(number, "suggestion"),
+                                     reason)
         self.say(f"rejected #{decided.id}: {decided.reason}")
 
     # ------------------------------------------------------------ questions, audit, files
 
     def _kb_unanswered(self, arg: str) -> None:
-        days = _number(arg or "30", "kb unanswered [DAYS]")
+        days = count(arg, "DAYS", high=36500) if arg else 30
         self.say(format_unanswered(unanswered_questions(self.app, self.actor, days=days)))
 
     def _kb_link(self, arg: str) -> None:
         entry_id, _, question = arg.partition(" ")
         if not question.strip():
             raise InvalidInput("usage: kb link ENTRY-ID QUESTION")
-        count = link_question(self.app, self.actor, question, entry_id)
-        self.say(f"linked {count} logged question(s) to {entry_id}")
+        count_linked = link_question(self.app, self.actor, question, entry_id)
+        self.say(f"linked {count_linked} logged question(s) to {entry_id}")
 
     def _kb_audit(self, arg: str) -> None:
-        self.say(format_audit(audit_log(self.app, self.actor, arg or None)))
+        entry_id = _one(arg, "kb audit [ID]") if arg else None
+        self.say(format_audit(audit_log(self.app, self.actor, entry_id)))
 
     def _kb_export(self, arg: str) -> None:
         result = export_entries(self.app, self.actor, Path(_need(arg, "kb export DIR")))
@@ -220,6 +266,7 @@ class KbCommands(EntryForm):
         self.say("\n".join(results))
 
     def _kb_reload(self, arg: str) -> None:
+        no_arguments(arg, "kb reload")
         self.say(reload_knowledge(self.app, self.actor))
 
 
@@ -229,8 +276,10 @@ def _need(arg: str, usage: str) -> str:
     return arg.strip()
 
 
-def _number(arg: str, usage: str) -> int:
-    value = arg.strip().lstrip("#")
-    if not value.isdigit():
-        raise InvalidInput(f"usage: {usage}")
-    return int(value)
+def _one(arg: str, usage: str) -> str:
+    """The one word a command takes (an entry id): more words are an error, not ignored."""
+    words = arg.split()
+    if len(words) != 1:
+        raise InvalidInput(f"usage: {usage}" + (f" (one word, got {len(words)})" if words
+                                                 else ""))
+    return words[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -39,6 +39,7 @@ FILM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 KINDS = ("interpretations", "custom")
 SQLITE_INT_LIMIT = 2**63
 MIN_OPTIONS, MAX_OPTIONS = 2, 25  # 25: the most buttons one Discord message can hold
+MIN_HOURS, MAX_HOURS = 0.1, 720.0  # a poll's ``hours`` to its deadline: 6 minutes to 30 days
 _COLS = (
     "id, question, creator_id, guild_id, channel_id, message_id, film, kind, max_choices,"
     " anonymous, allow_change, deadline, status, created_at, closed_at, closed_by, voter_key"
@@ -98,6 +99,27 @@ def options_from_interpretations(items: Iterable[tuple[str, str, str]]) -> tuple
     return tuple(Option(id=i, label=label, summary=summary or "") for i, label, summary in items)
 
 
+def options_from_text(text: str) -> tuple[Option, ...]:
+    """Options typed as ``A | B | C`` (what /poll create and the console take): empty parts
+    are dropped, and the ids are o1, o2... in order. ``create_poll`` checks the labels."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"The options must be text such as 'A | B' (got {_shown(text)}).")
+    labels = [part.strip() for part in text.split("|") if part.strip()]
+    return tuple(Option(f"o{n}", label) for n, label in enumerate(labels, 1))
+
+
+def deadline_after(hours: Any, now: datetime | None = None) -> datetime | None:
+    """The deadline ``hours`` after ``now`` (None: no deadline), for every front end alike:
+    from MIN_HOURS to MAX_HOURS, as /poll's ``hours`` option offers."""
+    if hours is None:
+        return None
+    # the comparison also refuses nan, infinities and integers too large for a float
+    if type(hours) not in (int, float) or not MIN_HOURS <= hours <= MAX_HOURS:
+        raise InvalidInput(f"hours must be a number from {MIN_HOURS:g} to {MAX_HOURS:g} "
+                           f"(got {_shown(hours)}).")
+    return utc(now) + timedelta(hours=hours)
+
+
 def create_poll(
     db: Database,
     actor: Actor,
@@ -111,29 +133,32 @@ def create_poll(
     anonymous: bool = False,
     allow_change: bool = True,
     deadline: datetime | None = None,
+    hours: float | None = None,
     now: datetime | None = None,
 ) -> Poll:
     """A poll with the actor's own options, in the actor's server: moderators only.
 
     Every rule is checked first (InvalidInput names the field); poll and options are stored
-    at once. Anyone may start a poll on the film's readings with ``create_ending_poll``.
+    at once. ``hours`` sets the deadline that many hours from now (``deadline_after``).
+    Anyone may start a poll on the film's readings with ``create_ending_poll``.
     """
     require_server(actor, "polls")
     require_moderator(actor, "create polls with custom options; anyone can start a poll on the "
                       "film's readings of the ending (poll ending)")
     return _insert(db, actor, question=question, options=options, channel_id=channel_id,
                    film=film, kind=kind, max_choices=max_choices, anonymous=anonymous,
-                   allow_change=allow_change, deadline=deadline, now=now)
+                   allow_change=allow_change, deadline=deadline, hours=hours, now=now)
 
 
 def _insert(
     db: Database, actor: Actor, *, question: str, options: Sequence[Option],
     channel_id: int | None = None, film: str | None = None, kind: str = "custom",
     max_choices: int = 1, anonymous: bool = False, allow_change: bool = True,
-    deadline: datetime | None = None, now: datetime | None = None,
+    deadline: datetime | None = None, hours: float | None = None, now: datetime | None = None,
 ) -> Poll:
     """Check every rule, then store the poll (in the actor's server) and its options."""
     at = utc(now)
+    deadline = _hours_or_deadline(hours, deadline, at)
     question = _text(question, "The question", 1, 300)
     opts = _check_options(options)
     check_id(channel_id, "channel_id", nullable=True)
@@ -217,13 +242,15 @@ def reopen(
     poll_id: int,
     *,
     deadline: datetime | None = None,
+    hours: float | None = None,
     now: datetime | None = None,
 ) -> Poll:
-    """Reopen a closed poll (moderators only); without a new deadline, a passed one is dropped."""
+    """Reopen a closed poll (moderators only); without a new deadline (or ``hours``), a passed
+    one is dropped."""
     at = utc(now)
     require_server(actor, "polls")
     require_moderator(actor, "reopen a poll")
-    due = _check_deadline(deadline, at)
+    due = _check_deadline(_hours_or_deadline(hours, deadline, at), at)
     with write(db):
         poll = _visible(db, actor, poll_id)
         if poll.is_open:
@@ -390,6 +417,15 @@ def _check_options(options: Sequence[Option]) -> tuple[Option, ...]:
         summary = _text(option.summary, f"Option {n} ({option.id}): the summary", 0, 1000)
         cleaned[option.id] = Option(option.id, label, summary)
     return tuple(cleaned.values())
+
+
+def _hours_or_deadline(hours: Any, deadline: Any, at: datetime) -> Any:
+    """The deadline a call asked for: ``hours`` from ``at``, or ``deadline`` itself."""
+    if hours is None:
+        return deadline
+    if deadline is not None:
+        raise InvalidInput("Give either hours or a deadline, not both.")
+    return deadline_after(hours, at)
 
 
 def _check_deadline(deadline: Any, at: datetime) -> datetime | None:

@@ -52,6 +52,22 @@ def _poll(path: Path) -> int:
     return poll.id
 
 
+def _events(path: Path) -> int:
+    db = open_db(path)
+    try:
+        return db["vote_events"].count
+    finally:
+        db.close()
+
+
+def _wait_for_more_votes(path: Path, than: int, timeout: float = 30) -> None:
+    """Until the voter has committed more votes than ``than`` (however slow the machine)."""
+    deadline = time.monotonic() + timeout
+    while _events(path) <= than:
+        assert time.monotonic() < deadline, "the voter process stopped voting"
+        time.sleep(0.02)
+
+
 def test_backup_while_another_process_writes(tmp_path: Path) -> None:
     live = tmp_path / "bot.db"
     poll_id = _poll(live)
@@ -62,7 +78,7 @@ def test_backup_while_another_process_writes(tmp_path: Path) -> None:
         assert voter.stdout is not None and voter.stdout.readline().strip() == "READY"
         copies = []
         for n in range(5):
-            time.sleep(0.15)
+            _wait_for_more_votes(live, than=_events(copies[-1].path) if copies else 0)
             copies.append(backup_db(live, tmp_path / f"copy-{n}.db"))
     finally:
         voter.kill()

@@ -60,8 +60,11 @@ def test_ask_json(run) -> None:
 def test_ask_prints_spoilers_hidden_by_default(run) -> None:
     hidden = run("ask", "why is misaki in korea").output
     shown = run("ask", "--spoilers", "why is misaki in korea").output
-    assert "||The epilogue jumps" in hidden
-    assert "||" not in shown.split("Sources:")[0]
+    # terminal text: marker lines around the hidden answer, no Discord markup
+    assert "--- spoiler: the last act ---\nThe epilogue jumps" in hidden
+    assert "--- end of spoiler ---\n\nSources:" in hidden
+    assert "spoiler: the last act ---" not in shown and "The epilogue jumps" in shown
+    assert "||" not in hidden + shown and "**" not in hidden + shown
 
 
 def test_ask_abstains_plainly(run) -> None:
@@ -82,7 +85,7 @@ def test_ask_offers_a_closest_match_when_unsure(run) -> None:
     assert data["suggested"]["id"] == "ending-korea"
     assert 0 < data["score"] < 0.5
     text = run("ask", "why the masks in the supermarket").output
-    assert "I'm not sure" in text and "open ending-korea" in text
+    assert "I'm not sure" in text and "'cli kb show ending-korea' shows it" in text
 
 
 def test_ask_json_answers_two_questions_in_one(run) -> None:
@@ -219,7 +222,7 @@ def test_console_is_scriptable(tmp_path: Path, pack: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Why is Misaki in South Korea at the end?" in out
-    assert "Documented commands" in out
+    assert "Type a question to ask it, or a command" in out
     assert "No. At the ruins" in out and "||No. At the ruins" not in out
     assert "Traceback" not in result.stderr
 

@@ -53,8 +53,11 @@ def test_add_from_lines_then_ask(app: App) -> None:
     assert [s.as_dict() for s in entry.sources] == [
         {"title": "Review", "url": "https://eiga.com/movie/94037/"}, {"scene": "the epilogue"}]
     assert entry.tags == ("ending", "dog") and entry.spoiler and entry.related == ("ending-korea",)
-    assert "||**Nobody says.**" in output  # then answered, spoiler-wrapped
-    assert "entry `whose-dog-is-in-the-saab`" in output
+    # then answered as terminal text: between spoiler marker lines, without markdown
+    # (a line after a list item continues it, as in CommonMark)
+    assert ("--- spoiler: the last act ---\nNobody says.\n\n- Kōji is gone\n  - nested\n"
+            "    @everyone stays text\n--- end of spoiler ---\n") in output
+    assert "entry whose-dog-is-in-the-saab" in output
 
 
 def test_invalid_add_names_the_field_and_the_session_goes_on(app: App) -> None:
@@ -64,7 +67,8 @@ def test_invalid_add_names_the_field_and_the_session_goes_on(app: App) -> None:
     output = run(app, script + "kb list\n")
     assert "! sources line 2 ('a | nope') is not a source" in output
     output = run(app, DOG.replace("tags: ending, dog", "tags: bad_tag") + "kb list\n")
-    assert "! The entry was not saved:\n- 'tags' item 'bad_tag' must be a lowercase slug" \
+    # a message of several lines is one "!" line, the rest indented under it
+    assert "! The entry was not saved:\n  - 'tags' item 'bad_tag' must be a lowercase slug" \
         in output
     assert "entries, page 1/1:" in output
     assert snapshot(app) == before
@@ -120,7 +124,7 @@ def test_edit_remove_show_search_audit(app: App) -> None:
     assert "user 1: remove why-a-driver" in output
     assert "user 1: edit ending-korea (related)" in output
     assert "user 1: edit no-kiss (answer)" in output
-    assert "entries, page 9/1:\n  (no entries)" in output
+    assert "! 9 is past the last page: there is 1 page (10 entries a page)." in output
     assert [r.action for r in audit_log(app, OPERATOR)] == ["remove", "edit", "edit"]
 
 
@@ -165,7 +169,7 @@ def test_suggest_approve_reject_flow(app: App) -> None:
     assert "(no pending suggestions)" in output
     entry = get_entry(app, "whose-dog-is-it")
     assert entry.answer == "Please explain the dog in the last scene."
-    assert "entry `whose-dog-is-it`" in output
+    assert "entry whose-dog-is-it" in output
     assert get_entry(app, "takatsuki-arrest").answer.startswith("Takatsuki is arrested")
 
 
@@ -199,14 +203,14 @@ def test_interactive_add_asks_field_by_field(app: App) -> None:
               "\n"
               "who feeds the dog\n")
     output = run(app, script, interactive=True)
-    assert "you> title: " in output
+    assert "you> (Ctrl-C cancels; nothing is saved before the last question)\ntitle: " in output
     assert "questions people ask, one per line" in output
     assert "a line with only '.' ends it" in output
     assert "added who-feeds-the-dog: Who feeds the dog?" in output
     entry = get_entry(app, "who-feeds-the-dog")
     assert entry.answer == "Misaki, it seems.\n\nShe buys **dog food**."
     assert entry.sources[1].title == "eiga.com" and entry.spoiler
-    assert "confidence" in output and "entry `who-feeds-the-dog`" in output
+    assert "confidence" in output and "entry who-feeds-the-dog" in output
 
 
 def test_interactive_edit_keeps_what_is_not_retyped(app: App) -> None:
@@ -227,5 +231,6 @@ def test_interactive_edit_keeps_what_is_not_retyped(app: App) -> None:
 
 def test_kb_help(app: App) -> None:
     output = run(app, "kb\nhelp kb\nkb frobnicate\n")
-    assert output.count("kb - curate the knowledge base") == 3
+    assert output.count("kb - curate the knowledge base") == 2
+    assert "! 'frobnicate' is not a kb command; 'help kb' lists them." in output
     assert "kb approve ID" in output

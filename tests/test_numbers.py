@@ -57,6 +57,12 @@ CALLS: dict[str, Callable[[App, Any], object]] = {
         app.db, MOD, question="Q?", options=TWO, channel_id=n),
     "create_poll max_choices": lambda app, n: polls.create_poll(
         app.db, MOD, question="Q?", options=TWO, max_choices=n),
+    "create_poll hours": lambda app, n: polls.create_poll(
+        app.db, MOD, question="Q?", options=TWO, hours=n),
+    "ending poll hours": lambda app, n: polls.create_ending_poll(
+        app.db, MOD, film="drive-my-car", hours=n),
+    "reopen hours": lambda app, n: polls.reopen(app.db, MOD, 1, hours=n),
+    "deadline_after": lambda app, n: polls.deadline_after(n),
     "vote poll": lambda app, n: votes.vote(app.db, member(), n, ["new-life"]),
     "vote user": lambda app, n: votes.vote(app.db, member(user=n), 1, ["new-life"]),
     "retract": lambda app, n: votes.retract(app.db, member(), n),

@@ -126,6 +126,42 @@ def test_create_refuses_each_broken_rule_with_a_clear_message(db, changes, words
     assert db.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize("hours", [0.09, 720.5, -1, 0, float("nan"), float("inf"), "2", True,
+                                   10**400])
+def test_hours_outside_what_poll_offers_are_refused(db, hours):
+    """Every front end gets the range /poll's hours option has (0.1 to 720)."""
+    with pytest.raises(InvalidInput, match=r"hours must be a number from 0\.1 to 720 \(got "):
+        make(db, hours=hours)
+    with pytest.raises(InvalidInput, match="hours must be"):
+        polls.deadline_after(hours)
+    assert db.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
+
+
+def test_hours_set_the_deadline(db):
+    assert make(db, hours=0.1).deadline == T0 + timedelta(minutes=6)
+    assert make(db, hours=720).deadline == T0 + timedelta(days=30)
+    assert polls.deadline_after(None) is None
+    assert polls.deadline_after(2, T0) == T0 + timedelta(hours=2)
+    with pytest.raises(InvalidInput, match="either hours or a deadline"):
+        make(db, hours=2, deadline=T0 + timedelta(hours=1))
+    poll = make(db)
+    polls.close(db, moderator(MOD), poll.id, now=T0)
+    reopened = polls.reopen(db, moderator(MOD), poll.id, hours=1.5, now=T0)
+    assert reopened.deadline == T0 + timedelta(hours=1.5)
+
+
+@pytest.mark.parametrize(("text", "labels"), [
+    ("Saab | Volvo", ["Saab", "Volvo"]),
+    (" a || b |  | c ", ["a", "b", "c"]),  # empty parts are dropped
+    ("only one", ["only one"]),
+    ("", []),
+])
+def test_options_from_text(text, labels):
+    options = polls.options_from_text(text)
+    assert [o.label for o in options] == labels
+    assert [o.id for o in options] == [f"o{n}" for n in range(1, len(labels) + 1)]
+
+
 def test_deadline_in_another_time_zone_is_stored_in_utc(db):
     tokyo = timezone(timedelta(hours=9))
     poll = make(db, deadline=datetime(2026, 3, 2, 9, 0, tzinfo=tokyo))

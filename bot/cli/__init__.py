@@ -30,6 +30,8 @@ Example::
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ from bot.cli.options import (
     APP_OPTIONS,
     DISCORD_OPTIONS,
     SettingError,
+    opened_app,
     pass_app,
     pass_settings,
     with_options,
@@ -58,7 +61,7 @@ from bot.config import Settings
 from bot.errors import BotError
 from bot.evaluate import default_sets, evaluate, format_report, load_cases
 from bot.moderators import OPERATOR
-from bot.text import render_answer
+from bot.text import cli_hints, render_answer
 
 
 @click.group(cls=BotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,7 +94,10 @@ def ask(app: App, question: tuple[str, ...], as_json: bool, batch: Any, spoilers
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_answer(answer, show_spoilers=spoilers))
+        prog = click.get_current_context().find_root().info_name or "dmc-bot"
+        width = min(shutil.get_terminal_size().columns, 100) - 1 if sys.stdout.isatty() else None
+        click.echo(render_answer(answer, show_spoilers=spoilers, width=width,
+                                 hints=cli_hints(prog)))
 
 
 def _batch_answer(app: App, line: str) -> dict[str, Any]:
@@ -105,13 +111,32 @@ def _batch_answer(app: App, line: str) -> dict[str, Any]:
 
 
 @cli.command()
-@pass_app
-def console(app: App) -> None:
+@click.option("--stop-on-error", is_flag=True,
+              help="In a script, stop at the first error ('!' line) with exit code 1; "
+                   "without it the script goes on, and the exit code is 0 at its end.")
+@with_options(*APP_OPTIONS)
+@pass_settings
+def console(settings: Settings, stop_on_error: bool) -> None:
     """Talk to the bot in the terminal, as in a channel (help lists the commands)."""
     from bot.console import Console
+    from bot.console_session import LOG_NAME, log_to_file
 
     sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # bytes that are not UTF-8
-    Console(app, interactive=sys.stdin.isatty()).run()
+    sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]  # a terminal that isn't
+    ctx = click.get_current_context()
+    # log lines go to a file from before the App opens (it may warn), never onto the screen
+    log_path = settings.db_path.parent / LOG_NAME
+    ctx.with_resource(log_to_file(log_path))
+    app = ctx.with_resource(opened_app(settings))
+    session = Console(app, interactive=sys.stdin.isatty(), stop_on_error=stop_on_error,
+                      log_path=log_path)
+    try:
+        code = session.run()
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    if code:
+        ctx.exit(code)
 
 
 @cli.command(name="eval")
