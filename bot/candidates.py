@@ -54,9 +54,26 @@ class Hit:
     features: tuple[float, ...] = ()  # calibration.FEATURES, for evaluation and refitting
 
 
+def phrase_weights(idfs: Mapping[str, float]) -> dict[str, float]:
+    """How much each stem of a phrasing weighs: its IDF, CUE_WEIGHT for cue words and
+    FUNCTION_WEIGHT for other function words (one lookup per stem)."""
+    weights = dict(idfs)
+    weights.update(dict.fromkeys(_FUNCTION_STEMS, FUNCTION_WEIGHT))
+    weights.update(dict.fromkeys(_CUE_STEMS, CUE_WEIGHT))
+    return weights
+
+
+def with_lengths(phrasings: str, weigh: Mapping[str, float]) -> str:
+    """The stored phrasings, each line prefixed with its length under ``weigh`` (worked out
+    when the entry is indexed, so a question only looks at the stems it shares)."""
+    return "\n".join(
+        f"{math.sqrt(sum(weigh.get(s, 0.0) ** 2 for s in line.split())):.6g} {line}"
+        for line in phrasings.split("\n"))
+
+
 def score(query: Query, rows: Sequence[tuple], idfs: Mapping[str, float]) -> list[Hit]:
     """A hit for each candidate row (id, title, spoiler, key terms, answer terms, phrasings,
-    tags, bm25), in the order given. ``idfs``: stem → IDF in the knowledge base."""
+    tags, bm25), in the order given. ``idfs``: ``phrase_weights`` of the knowledge base."""
     covers = [_coverage(query, f" {r[3]} ", f" {r[4]} ") for r in rows]
     ascending = sorted(c[0] for c in covers)
     weights = _question_weights(query)
@@ -111,27 +128,27 @@ def _question_weights(query: Query) -> tuple[dict[str, tuple[int, float]], float
 
 
 def _phrasing(question: tuple[dict[str, tuple[int, float]], float], phrasings: str,
-              idfs: Mapping[str, float]) -> float:
+              weigh: Mapping[str, float]) -> float:
     """Best weighted cosine between the question and one of the entry's phrasings (title,
-    listed questions, aliases: stored as lines of distinct content stems and question
-    words), each phrasing scored as its own short document."""
+    listed questions, aliases: stored as lines of their length and distinct stems, see
+    ``with_lengths``), each phrasing scored as its own short document."""
     weights, norm = question
     if norm <= 0:
         return 0.0
-    best = 0.0
+    best, root, asked = 0.0, math.sqrt(norm), weights.keys()
     for line in phrasings.split("\n"):
-        dot = length = 0.0
-        seen: set[int] = set()
-        for s in line.split():
-            w = (CUE_WEIGHT if s in _CUE_STEMS else FUNCTION_WEIGHT if s in _FUNCTION_STEMS
-                 else idfs.get(s, 0.0))
-            length += w * w
-            hit = weights.get(s)
-            if hit is not None and hit[0] not in seen:
-                seen.add(hit[0])
-                dot += hit[1] * w
+        head, _, stems = line.partition(" ")
+        shared = asked & set(stems.split())  # in C: the few stems this line shares
+        if not shared:
+            continue
+        # a word counts once, by its best-weighted stem here (synonyms share a word number)
+        by_word: dict[int, float] = {}
+        for s in shared:
+            n, w = weights[s]
+            by_word[n] = max(by_word.get(n, 0.0), w * weigh.get(s, 0.0))
+        dot = sum(by_word.values())
         if dot:
-            best = max(best, dot / math.sqrt(norm * length))
+            best = max(best, dot / (root * float(head)))
     return best
 
 

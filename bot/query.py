@@ -130,7 +130,8 @@ class Lexicon:
     sorted_surface: list[str]  # the same words, sorted, for prefix lookups
     titles: tuple[tuple[str, ...], ...] = ()  # the films' titles and aliases, as words
     sorted_stems: tuple[str, ...] = ()  # every known stem, sorted, for word families
-    idfs: Mapping[str, float] = field(default_factory=dict)  # stem → IDF, for phrasings
+    # stem → weight in phrasings (IDF; fixed weights for cue and function words)
+    idfs: Mapping[str, float] = field(default_factory=dict)
 
 
 def unknown_weight(word: str) -> float:

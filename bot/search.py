@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from bot.candidates import Hit, score
+from bot.candidates import Hit, phrase_weights, score, with_lengths
 from bot.entry_rows import entry_from_row, film_dict, index_entry
 from bot.knowledge import Entry, Film
 from bot.query import Lexicon, Query, analyse, idf
@@ -37,7 +37,7 @@ from bot.words import stem, words
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "6"  # bump when what is stored per entry changes: forces one rebuild
+INDEX_VERSION = "7"  # bump when what is stored per entry changes: forces one rebuild
 KEY_COLUMNS = ("title", "questions", "aliases", "tags")
 _FTS_COLUMNS = ", ".join(ENTRY_SEARCH_COLUMNS)
 _FTS_MARKS = ", ".join("?" * len(ENTRY_SEARCH_COLUMNS))
@@ -101,6 +101,9 @@ class SearchIndex:
                 key_df.update(done.key)
                 df.update(done.key | done.answer)
                 surface.update(done.surface)
+            weigh = phrase_weights({t: idf(len(rows), d) for t, d in df.items()})
+            for row in rows:
+                row["phrasings"] = with_lengths(row["phrasings"], weigh)
             self.db["entries"].insert_all(rows, batch_size=500)
             rowids = dict(self.db.execute("SELECT id, rowid FROM entries"))
             self.db.conn.executemany(
@@ -115,6 +118,7 @@ class SearchIndex:
         with write(self.db):
             self._delete(entry.id)
             done = index_entry(entry, origin, self._titles)
+            done.row["phrasings"] = with_lengths(done.row["phrasings"], self.lexicon().idfs)
             rowid = self.db["entries"].insert(done.row).last_rowid
             self.db.execute(
                 f"INSERT INTO entries_fts (rowid, {_FTS_COLUMNS}) VALUES (?, {_FTS_MARKS})",
@@ -201,7 +205,7 @@ class SearchIndex:
                     surface.setdefault(s, s)
             self._vocab = vocab
             n = self._n
-            idfs = {t: idf(n, d) for t, d in vocab.items()}
+            idfs = phrase_weights({t: idf(n, d) for t, d in vocab.items()})
 
             def dfs(stems: set[str]) -> dict[str, int]:
                 return {s: vocab.get(s, 0) for s in stems}

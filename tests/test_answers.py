@@ -173,12 +173,18 @@ def test_questions_about_other_works_are_never_answered(bundled_app: App,
 def test_a_paraphrase_of_a_listed_question_is_scored_as_its_own_document() -> None:
     """Phrasing likeness takes the best single phrasing, not the whole entry's words."""
     question = ({"saab": (0, 2.0), "colour": (1, 1.5)}, 2.0 ** 2 + 1.5 ** 2)
-    idfs = {"saab": 2.0, "colour": 1.5, "model": 1.0, "year": 1.2, "korea": 2.5}
-    same = candidates._phrasing(question, "saab colour\nmodel year", idfs)
-    diluted = candidates._phrasing(question, "saab model year colour korea", idfs)
+    weigh = candidates.phrase_weights(
+        {"saab": 2.0, "colour": 1.5, "model": 1.0, "year": 1.2, "korea": 2.5})
+
+    def phrasing(lines: str) -> float:
+        return candidates._phrasing(question, candidates.with_lengths(lines, weigh), weigh)
+
+    same = phrasing("saab colour\nmodel year")
+    diluted = phrasing("saab model year colour korea")
     assert same == pytest.approx(1.0)
     assert 0 < diluted < same
-    assert candidates._phrasing(question, "model year\nkorea", idfs) == 0.0
+    assert phrasing("model year\nkorea") == 0.0
+    assert phrasing("what saab colour") < same  # a function word counts a little
 
 
 def test_unknown_words_weigh_more_the_rarer_they_are_in_english() -> None:
