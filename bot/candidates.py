@@ -145,10 +145,12 @@ def _phrasing(question: tuple[dict[str, tuple[int, float]], float], phrasings: s
         by_word: dict[int, float] = {}
         for s in shared:
             n, w = weights[s]
-            by_word[n] = max(by_word.get(n, 0.0), w * weigh.get(s, 0.0))
+            value = w * weigh.get(s, 0.0)
+            if value > by_word.get(n, 0.0):
+                by_word[n] = value
         dot = sum(by_word.values())
-        if dot:
-            best = max(best, dot / (root * float(head)))
+        if dot and dot > best * root * float(head):
+            best = dot / (root * float(head))
     return best
 
 
