@@ -17,6 +17,7 @@ from dotenv import dotenv_values
 
 from bot.bundled import knowledge_path as bundled_knowledge
 from bot.errors import InvalidInput
+from bot.usernumbers import shown, whole_number
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_SHARDS = 10_000
@@ -61,11 +62,11 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def parse_id(raw: str, what: str = "id") -> int:
     """One Discord id (a snowflake such as 123456789012345678)."""
-    text = raw.strip()
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_SNOWFLAKE:
+    number = whole_number(raw, MAX_SNOWFLAKE)
+    if not number:
         raise InvalidInput(f"must be a {what} id (a number such as 123456789012345678), "
-                           f"got {raw!r}")
-    return int(text)
+                           f"got {shown(raw)}")
+    return number
 
 
 def parse_ids(raw: str, what: str = "id") -> frozenset[int]:
@@ -75,7 +76,7 @@ def parse_ids(raw: str, what: str = "id") -> frozenset[int]:
         return frozenset(parse_id(part, what) for part in parts if part)
     except InvalidInput:
         raise InvalidInput(f"must be comma-separated {what} ids (numbers such as "
-                           f"123456789012345678), got {raw!r}") from None
+                           f"123456789012345678), got {shown(raw)}") from None
 
 
 def parse_shards(raw: str) -> int | str:
@@ -83,19 +84,20 @@ def parse_shards(raw: str) -> int | str:
     text = raw.strip().lower()
     if text == "auto":
         return "auto"
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_SHARDS:
-        return int(text)
+    number = whole_number(text, MAX_SHARDS)
+    if number:
+        return number
     raise InvalidInput(f"must be 'auto' or a number of shards from 1 to {MAX_SHARDS}, "
-                       f"got {raw!r}")
+                       f"got {shown(raw)}")
 
 
 def parse_log_days(raw: str) -> int:
     """How many days the question log is kept: a whole number from 1 to a century."""
-    text = raw.strip()
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LOG_DAYS):
+    number = whole_number(raw, MAX_LOG_DAYS)
+    if not number:
         raise InvalidInput(f"must be a whole number of days from 1 to {MAX_LOG_DAYS}, "
-                           f"got {raw!r}")
-    return int(text)
+                           f"got {shown(raw)}")
+    return number
 
 
 def parse_fraction(raw: str) -> float:

@@ -266,7 +266,8 @@ def get_entry(app: App, entry_id: str) -> Entry:
     if entry is None:
         close = [i for i, _ in app.index.ids(entry_id.strip()[:40], limit=3)] if entry_id else []
         hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise NotFound(f"No entry has the id '{entry_id}'.{hint}")
+        shown = entry_id if len(entry_id) <= 64 else entry_id[:63] + "…"  # ids are at most 64
+        raise NotFound(f"No entry has the id '{shown}'.{hint}")
     return entry
 
 

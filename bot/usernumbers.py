@@ -16,6 +16,22 @@ from bot.errors import InvalidInput
 SQLITE_MAX = 2**63 - 1
 
 
+def whole_number(text: str, high: int) -> int | None:
+    """``text`` as a whole number from 0 to ``high`` when it is one (ASCII digits only), else
+    None. Checked as text first: ``int()`` refuses strings of more than 4,300 digits."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(high)):
+        return None
+    number = int(text)
+    return number if number <= high else None
+
+
+def shown(value: Any, most: int = 40) -> str:
+    """A value as typed, quoted and cut short enough for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def is_id(value: Any) -> bool:
     """An integer SQLite can hold as an id (Discord snowflakes, row ids); not a bool."""
     return type(value) is int and 0 <= value <= SQLITE_MAX

@@ -50,7 +50,7 @@ def vote(
         if not new:
             raise InvalidInput("Pick at least one option (or retract your vote instead).")
         if len(new) > poll.max_choices:
-            raise InvalidInput(f"You can pick at most {poll.max_choices} options in this poll.")
+            raise InvalidInput(f"You can pick at most {_options(poll.max_choices)} in this poll.")
         voter = _voter(db, poll, actor)
         return _apply(db, poll, voter, _ballot(db, poll.id, voter.key), new, at)
 
@@ -111,7 +111,7 @@ def _toggled(db: Database, poll: Poll, voter: _Voter, picked: str, at: datetime)
         new = (picked,)
     elif len(old) >= poll.max_choices:
         raise InvalidInput(
-            f"You can pick at most {poll.max_choices} options in this poll; "
+            f"You can pick at most {_options(poll.max_choices)} in this poll; "
             "remove one before adding another."
         )
     else:
@@ -167,3 +167,8 @@ def _apply(
 def _json(choices: tuple[str, ...]) -> str | None:
     """A ballot as stored in ballots.choices and vote_events: a JSON list, NULL for none."""
     return dumps(list(choices)) if choices else None
+
+
+def _options(count: int) -> str:
+    """"1 option", "3 options"."""
+    return f"{count} option{'' if count == 1 else 's'}"

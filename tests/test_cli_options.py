@@ -24,8 +24,8 @@ from tests.conftest import SMALL_PACK
 
 HOSTILE = ["1e20", "99999999999", "100000000000000000000", "-1", "0", "-0", "nan", "inf",
            "-inf", "abc", "", " ", "²", "١٢", "4.5", "0x10", "1_000", "LOUD", "auto", "AUTO",
-           "🙂", "@everyone", "\ud800", "9" * 400, "1,2,abc", ",", "18446744073709551616",
-           "9223372036854775808", "%", "90%", "csv", "JSON"]
+           "🙂", "@everyone", "\ud800", "9" * 400, "9" * 5000, "1,2,abc", ",",
+           "18446744073709551616", "9223372036854775808", "%", "90%", "csv", "JSON"]
 
 # Values that would make a command do something other than validate and answer: `run`
 # would connect to Discord (tests never leave 127.0.0.1), so its text options are left out.

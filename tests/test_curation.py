@@ -181,6 +181,9 @@ def test_edit_cannot_change_the_id_or_miss(app: App) -> None:
         edit_entry(app, MOD, "no-kiss", {"id": "kiss"})
     with pytest.raises(NotFound, match=r"No entry has the id 'no-kis'\. Did you mean no-kiss"):
         edit_entry(app, MOD, "no-kis", {"answer": "x"})
+    with pytest.raises(NotFound) as long_id:  # a pasted essay is not echoed back whole
+        edit_entry(app, MOD, "x" * 10_000, {"answer": "x"})
+    assert len(str(long_id.value)) < 120
 
 
 def test_remove_hides_the_entry_with_a_tombstone_and_audit(app: App) -> None:

@@ -89,7 +89,7 @@ def test_retract_removes_ballot_and_logs_it(db):
 
 def test_single_choice_refuses_two_options_and_empty_votes(db):
     poll = make(db)
-    with pytest.raises(InvalidInput, match="at most 1 option"):
+    with pytest.raises(InvalidInput, match=r"at most 1 option in this poll\."):
         votes.vote(db, member(ALICE), poll.id, ["healing", "open"], now=T0)
     with pytest.raises(InvalidInput, match="at least one option"):
         votes.vote(db, member(ALICE), poll.id, [], now=T0)

@@ -18,6 +18,7 @@ from bot.config import (
     parse_shards,
 )
 from bot.errors import InvalidInput
+from bot.usernumbers import shown, whole_number
 
 
 class Parsed(click.ParamType):
@@ -47,11 +48,13 @@ class RowId(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> int:
         text = str(value).strip()
-        if not (text.isascii() and text.isdigit()) or int(text) < 1:
-            self.fail(f"{value!r} is not a {self.what} number (they are 1, 2, 3...)", param, ctx)
-        if int(text) > MAX_ROW_ID:
-            self.fail(f"there is no {self.what} #{text}", param, ctx)
-        return int(text)
+        if not (text.isascii() and text.isdigit()) or not text.strip("0"):
+            self.fail(f"{shown(value)} is not a {self.what} number (they are 1, 2, 3...)",
+                      param, ctx)
+        number = whole_number(text, MAX_ROW_ID)
+        if number is None:
+            self.fail(f"there is no {self.what} #{shown(text)[1:-1]}", param, ctx)
+        return number
 
 
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer
