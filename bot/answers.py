@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from bot.candidates import Hit
 from bot.knowledge import Entry, Film
-from bot.messages import smalltalk_kind, split_two
+from bot.messages import question_part, smalltalk_kind, split_two
 from bot.moderators import Actor
 from bot.poll_results import Tally, tally
 from bot.polls import latest_poll
@@ -37,9 +37,12 @@ if TYPE_CHECKING:
 
 ANSWER, CLOSEST, ABSTAIN, SMALLTALK = "answer", "closest", "abstain", "smalltalk"
 # Calibrated probability that the best entry is right, needed to give it as the answer ...
-ANSWER_AT = 0.55
+ANSWER_AT = 0.45
 # ... and to offer it as a closest match ("not sure, but is it this?").
 CLOSEST_AT = 0.2
+# A question read without its remarks must still name this many things ("what's he saying
+# there" alone could be about anyone).
+MIN_ALONE_TERMS = 2
 # Below this an entry is not even offered as a "closest topic".
 SUGGEST_AT = 0.02
 # Entries with this tag are about what the community thinks: they carry live poll standings.
@@ -133,6 +136,17 @@ def ask(app: App, question: str, source: str = "cli", *, log: bool = True,
     text = question[:MAX_INPUT]  # bounded work on any text (bot.words)
     query = app.index.analyse(text)
     hits = app.index.search_query(query)
+    asked = question_part(text)
+    # A question wrapped in remarks: the question alone decides when it fits well enough on
+    # its own ("what was the deal with her mom? she mentions it on the way north" asks
+    # about the mother, not the trip north), or when it fits better than the whole message.
+    if asked is not None:
+        alone_query = app.index.analyse(asked)
+        alone = app.index.search_query(alone_query)
+        if (alone and len(alone_query.terms) >= MIN_ALONE_TERMS
+                and (not hits or alone[0].confidence > hits[0].confidence
+                     or alone[0].confidence >= ANSWER_AT)):
+            hits = alone
     top = hits[0] if hits else None
     films = app.films()
     default_film = next(iter(films.values()), None)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import Entry, Film, Source
 from bot.store import dumps
-from bot.words import STOPWORDS, normalize_all, stems_of, words_all
+from bot.words import CUE_WORDS, STOPWORDS, is_filler, normalize_all, stems_of, words_all
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,14 @@ class Indexed:
     surface: dict[str, str]  # every distinct word and its stem, for typo fixes
 
 
-def index_entry(entry: Entry, origin: str) -> Indexed:
+def index_entry(entry: Entry, origin: str,
+                titles: tuple[tuple[str, ...], ...] = ()) -> Indexed:
     """The entries row, its stemmed terms, its FTS5 text and its words: each field is
-    tokenized once and each distinct word stemmed once."""
+    tokenized once and each distinct word stemmed once.
+
+    ``titles``: the films' names as words ("drive my car"), left out of the phrasings as
+    they are left out of questions (``bot.query``): every entry is about the film.
+    """
     fields = (entry.title, "\n".join(entry.questions), "\n".join(entry.aliases),
               " ".join(entry.tags), entry.answer)
     tokens = [words_all(normalize_all(text)) for text in fields]
@@ -47,10 +52,28 @@ def index_entry(entry: Entry, origin: str) -> Indexed:
         "key_terms": " ".join(sorted(key)),
         "answer_terms": " ".join(sorted(answer)),
         "phrasings": "\n".join(
-            " ".join(sorted({stems[w] for w in words_all(normalize_all(text))}))
-            for text in (entry.title, *entry.questions)),
+            phrasing(words_all(normalize_all(text)), stems, titles)
+            for text in (entry.title, *entry.questions, *entry.aliases)),
     }
     return Indexed(row, key, answer, tuple(" ".join(field) for field in content), stems)
+
+
+def phrasing(tokens: list[str], stems: dict[str, str],
+             titles: tuple[tuple[str, ...], ...] = ()) -> str:
+    """One way of asking (a title, a listed question, an alias) as the index keeps it: the
+    distinct stems of its words in order (function words too: "what does everyone here think
+    the ending means" is not "what does the ending mean"), without chat words and without
+    the film's title."""
+    for title in titles:
+        n, i = len(title), 0
+        while n and i + n <= len(tokens):
+            if tuple(tokens[i:i + n]) == title:
+                del tokens[i:i + n]
+            else:
+                i += 1
+    kept = dict.fromkeys(stems[w] for w in tokens
+                         if w in CUE_WORDS or w in STOPWORDS or not is_filler(w))
+    return " ".join(kept)
 
 
 def entry_from_row(row: dict) -> Entry:

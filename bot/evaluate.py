@@ -208,7 +208,20 @@ def _score(report: Report, case: Case, answer: Answer, app: App) -> None:
     if case.kind == "meta":
         good = answer.outcome == SMALLTALK
     if not good:
-        report.misses.append(f"[{case.kind}] {case.q!r} -> {label}")
+        where = "" if case.abstain or case.kind == "multi" else f" [{_diagnosis(case, app)}]"
+        report.misses.append(f"[{case.kind}] {case.q!r} -> {label}{where}")
+
+
+def _diagnosis(case: Case, app: App) -> str:
+    """Where the right entry stood among the candidates of a missed in-scope question: first
+    (the decision failed), lower (the ranking failed), or nowhere (no entry that passes was
+    found: a gap in the pack, or a label the pack does not share)."""
+    for rank, hit in enumerate(app.index.search(case.q, limit=20), 1):
+        entry = app.index.get(hit.id)
+        if entry is not None and case.passes([entry]):
+            return (f"decision: right entry first, at {hit.confidence:.0%}" if rank == 1
+                    else f"ranking: right entry {hit.id} ranked {rank}")
+    return "no candidate is right"
 
 
 def _label(answer: Answer) -> str:

@@ -5,6 +5,9 @@ than a refusal, and never fills the moderators' list of unanswered questions. It
 small talk when the knowledge base has no confident answer: "hi, why is Misaki in Korea?"
 is a question.
 
+A message that wraps one question in remarks ("who did the music? it sticks with you") is
+also read as its question alone (``question_part``): the remark's words are not what it asks.
+
 A message with two questions ("why the masks at the end? and is her scar gone?") is split
 where a new question starts: after a question mark, or at "and" / "also" / "plus" followed
 by a question word. At most two parts.
@@ -39,6 +42,7 @@ _LEAD = re.compile(r"^\s*(?:(?:two|2|couple of|a few) (?:things|questions|qs)\s*
                    re.I)
 _STARTS_QUESTION = re.compile(rf"\s*{_QUESTION_WORD}", re.I)
 _CONJUNCTION = re.compile(r"^(?:and|also|plus|&)\s+", re.I)
+_SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
 MIN_PART_WORDS = 2
 MAX_SPLITS = 8  # places tried per pattern: bounded work on a wall of question marks
 
@@ -78,3 +82,16 @@ def split_two(text: str) -> tuple[str, str] | None:
                     and second.strip("?!. ") and _asks(second)):
                 return first, second
     return None
+
+
+def question_part(text: str) -> str | None:
+    """The question sentences of a message that also has sentences that are not questions
+    ("misaki's scar is gone?? did i miss something lol" has one of each), or None."""
+    sentences = [p.strip() for p in itertools.islice(_SENTENCE.split(text[:MAX_INPUT]), 12)]
+    sentences = [p for p in sentences if p]
+    if len(sentences) < 2:
+        return None
+    asked = [p for p in sentences if _asks(p) and len(p.split()) >= MIN_PART_WORDS]
+    if not asked or len(asked) == len(sentences):
+        return None
+    return " ".join(asked)

@@ -22,10 +22,19 @@ import bisect
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import english
-from bot.words import MAX_TYPO_LEN, SHORTHAND, edits, is_filler, stem, words
+from bot.words import (
+    CUE_WORDS,
+    MAX_TYPO_LEN,
+    SHORTHAND,
+    STOPWORDS,
+    edits,
+    is_filler,
+    stem,
+    words,
+)
 
 MAX_TYPOS = 4  # words per question looked up as typos
 MAX_TERMS = 24  # known terms kept per question (the most specific ones)
@@ -34,21 +43,29 @@ MIN_KNOWN_TYPO_LEN = 4
 INCIDENTAL = 0.3
 EVERYDAY, COMMON = 0.4, 0.7
 # Questions about other works than the film: other roles and films, recommendations. ("Other
-# stories" is left out: the film draws on other stories of the same book.)
+# stories" is left out: the film draws on other stories of the same book; so is a bare
+# "compare" or "recommend": the short story compares to the film, a mechanic "recommends"
+# the driver in a false premise.)
 _ELSEWHERE = re.compile(
-    r"\b(?:what|which|who) else\b|\banything else\b|\bbesides (?:this|that|it|drive)\b"
+    r"\b(?:what|which|who) else\b|\banything else\b|\bbesides (?:this|that|it)\b"
     r"|\b(?:other|another|next|new|latest|previous|earlier|later) (?:films?|movies?|roles?|works?"
     r"|shows?|series|projects?)\b"
     r"|\b(?:been|starred|star|appeared|appear|acted|act|played) in (?:other|any|anything|what)\b"
     r"|\b(?:make|made|direct|directed|do|did|write|wrote) (?:after|before|since) (?:this|that|it|"
     r"drive)\b"
     r"|\b(?:that|the same) year\b|\bthe year\b.{0,40}\bnominated\b"
-    r"|\bworth (?:watching|it|a watch|seeing|reading)\b|\bany good\b|\brecommend"
-    r"|\bsimilar (?:films?|movies?)\b|\bcompare\b|\bcompared\b"
+    r"|\bworth (?:watching|it|a watch|seeing|reading)\b|\bany good\b"
+    r"|\b(?:recommend|suggest) (?:me |us )?(?:a|an|some|any|good|other|similar|more)\b"
+    r"|\brecommendations?\b|\bsimilar (?:films?|movies?)\b"
+    r"|\bcompared? (?:it |that )?(?:to|with) this (?:one|film|movie)\b"
     r"|\b(?:as \w+ as|than|similar to|movies like|films like) (?:drive my car|dmc|this (?:film|"
     r"movie|one))\b")
 PREFIX_SLACK = 3  # "epilog" → "epilogue": a cut-off word finds the known word it starts
 MIN_TWO_EDIT_LEN, PREFIX, TWO_EDIT_CANDIDATES = 6, 3, 40  # two-edit typos of long names
+# How much an unknown real word says that the question is about something else: more the
+# rarer it is in English ("parasite", "turbo"), little for everyday words ("point", "check").
+UNKNOWN_RANK_SCALE, UNKNOWN_MAX = 250.0, 4.0
+_CUE_STEMS = frozenset(stem(w) for w in CUE_WORDS)
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,13 @@ class Query:
     foreign: int  # words that are neither known, nor English, nor a typo of either
     words: int  # all words of the question, fillers included
     elsewhere: bool = False  # asks about other works ("what else has she been in")
+    unknown_weights: tuple[float, ...] = ()  # of the unknown real words (``unknown_weight``)
+    cues: frozenset[str] = frozenset()  # stems of its cue words ("why", "who", "mean"...)
+    function: frozenset[str] = frozenset()  # stems of its other function words ("the")
+
+    @property
+    def unknown_mass(self) -> float:
+        return sum(self.unknown_weights)
 
     @property
     def content(self) -> int:
@@ -106,6 +130,17 @@ class Lexicon:
     sorted_surface: list[str]  # the same words, sorted, for prefix lookups
     titles: tuple[tuple[str, ...], ...] = ()  # the films' titles and aliases, as words
     sorted_stems: tuple[str, ...] = ()  # every known stem, sorted, for word families
+    # stem → weight in phrasings (IDF; fixed weights for cue and function words)
+    idfs: Mapping[str, float] = field(default_factory=dict)
+
+
+def unknown_weight(word: str) -> float:
+    """The weight of a real English word the knowledge base never uses: about the IDF of a
+    rare known word for a rare English word, well under one for an everyday one."""
+    rank = english.ranks().get(word)
+    if rank is None:
+        return 1.0  # a typo of a real word
+    return min(UNKNOWN_MAX, math.log1p(rank / UNKNOWN_RANK_SCALE))
 
 
 def idf(n: int, df: int) -> float:
@@ -117,13 +152,17 @@ def analyse(question: str, lex: Lexicon) -> Query:
     tokens = [SHORTHAND.get(w, w) for w in words(question)]
     asked = {stem(w) for w in tokens}
     content: dict[str, str] = {}  # stem → word, first occurrence first
+    function = set()
     for word in _without_titles(tokens, lex.titles):
         if not is_filler(word):
             content.setdefault(stem(word), word)
+        elif word in STOPWORDS and word not in CUE_WORDS:
+            function.add(stem(word))
     groups = {s: lex.synonyms.get(s, frozenset({s})) for s in content}
     dfs = lex.dfs(set().union(*groups.values())) if groups else {}
     terms: dict[str, Term] = {}
     unknown = foreign = typos = 0
+    mass: list[float] = []
     for s, word in content.items():
         df = max(dfs.get(a, 0) for a in groups[s])
         if df:
@@ -135,6 +174,7 @@ def analyse(question: str, lex: Lexicon) -> Query:
             related = derive(s, lex)  # "directed" → "director"
             if related is None:
                 unknown += 1
+                mass.append(unknown_weight(word))
             else:
                 group = lex.synonyms.get(related, frozenset({related}))
                 rdf = max(lex.dfs(set(group)).values(), default=0)
@@ -160,14 +200,17 @@ def analyse(question: str, lex: Lexicon) -> Query:
                 terms.setdefault(fs, _term(fixed, group, fdf, lex, typo=True))
             else:
                 unknown += 1
+                mass.append(1.0)
         else:
             unknown += 1  # a typo of a real word the knowledge base does not use
+            mass.append(unknown_weight(fixed))
     elsewhere = bool(_ELSEWHERE.search(" ".join(tokens)))
     kept = list(terms.values())
     if len(kept) > MAX_TERMS:
         best = set(sorted(kept, key=lambda t: -t.weight)[:MAX_TERMS])
         kept = [t for t in kept if t in best]
-    return Query(tuple(kept), frozenset(asked), unknown, foreign, len(tokens), elsewhere)
+    return Query(tuple(kept), frozenset(asked), unknown, foreign, len(tokens), elsewhere,
+                 tuple(mass), _CUE_STEMS.intersection(asked), frozenset(function))
 
 
 def _term(word: str, group: frozenset[str], df: int, lex: Lexicon, typo: bool = False) -> Term:

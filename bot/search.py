@@ -27,17 +27,17 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from bot.candidates import Hit, score
+from bot.candidates import Hit, phrase_weights, score, with_lengths
 from bot.entry_rows import entry_from_row, film_dict, index_entry
 from bot.knowledge import Entry, Film
-from bot.query import Lexicon, Query, analyse
+from bot.query import Lexicon, Query, analyse, idf
 from bot.store import ENTRY_SEARCH_COLUMNS, get_meta, set_meta, write
 from bot.usertext import clean
 from bot.words import stem, words
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "3"  # bump when what is stored per entry changes: forces one rebuild
+INDEX_VERSION = "7"  # bump when what is stored per entry changes: forces one rebuild
 KEY_COLUMNS = ("title", "questions", "aliases", "tags")
 _FTS_COLUMNS = ", ".join(ENTRY_SEARCH_COLUMNS)
 _FTS_MARKS = ", ".join("?" * len(ENTRY_SEARCH_COLUMNS))
@@ -49,6 +49,15 @@ WEIGHTS = (6.0, 5.0, 6.0, 2.0, 1.0)
 # the FTS query when the question has rarer words: they barely change the ranking, but make
 # FTS5 score most of the table. They still count towards confidence.
 COMMON_SHARE, COMMON_MIN_DF = 0.1, 100
+
+
+def film_titles(films: Iterable[dict]) -> tuple[tuple[str, ...], ...]:
+    """The films' titles and aliases of more than one word, as words, longest first (one
+    word, such as "DMC", may mean something else too)."""
+    titles = {tuple(words(name)) for film in films
+              for name in (film.get("title", ""), *film.get("aliases", []))
+              if len(words(name)) > 1}
+    return tuple(sorted(titles, key=len, reverse=True))
 
 
 class SearchIndex:
@@ -77,18 +86,24 @@ class SearchIndex:
         with write(self.db):
             for table in ("entries", "entries_fts", "vocab", "vocab_words", "films"):
                 self.db.execute(f"DELETE FROM {table}")
+            films = list(films)
             self.db["films"].insert_all(
                 {"id": f.id, "data": json.dumps(film_dict(f), ensure_ascii=False)} for f in films
             )
             rows, fts, df, key_df = [], [], Counter[str](), Counter[str]()
             surface: dict[str, str] = {}
+            titles = film_titles(film_dict(f) for f in films)
             for entry in entries:
-                done = index_entry(entry, "moderator" if entry.id in moderated else "yaml")
+                done = index_entry(entry, "moderator" if entry.id in moderated else "yaml",
+                                   titles)
                 rows.append(done.row)
                 fts.append(done.fts)
                 key_df.update(done.key)
                 df.update(done.key | done.answer)
                 surface.update(done.surface)
+            weigh = phrase_weights({t: idf(len(rows), d) for t, d in df.items()})
+            for row in rows:
+                row["phrasings"] = with_lengths(row["phrasings"], weigh)
             self.db["entries"].insert_all(rows, batch_size=500)
             rowids = dict(self.db.execute("SELECT id, rowid FROM entries"))
             self.db.conn.executemany(
@@ -102,7 +117,8 @@ class SearchIndex:
         """Add or replace one entry (moderator edits); searchable at once."""
         with write(self.db):
             self._delete(entry.id)
-            done = index_entry(entry, origin)
+            done = index_entry(entry, origin, self._titles)
+            done.row["phrasings"] = with_lengths(done.row["phrasings"], self.lexicon().idfs)
             rowid = self.db["entries"].insert(done.row).last_rowid
             self.db.execute(
                 f"INSERT INTO entries_fts (rowid, {_FTS_COLUMNS}) VALUES (?, {_FTS_MARKS})",
@@ -155,17 +171,13 @@ class SearchIndex:
     def refresh(self) -> None:
         """Reload the synonym table after the films changed."""
         self._synonyms = {}
-        titles = set()
-        for (data,) in self.db.execute("SELECT data FROM films"):
-            film = json.loads(data)
-            for name in (film.get("title", ""), *film.get("aliases", [])):
-                if len(words(name)) > 1:  # one word ("DMC") may mean something else too
-                    titles.add(tuple(words(name)))
+        films = [json.loads(data) for (data,) in self.db.execute("SELECT data FROM films")]
+        for film in films:
             for group in film.get("synonyms", []):
                 stems = frozenset(stem(w) for w in group)
                 for s in stems:
                     self._synonyms[s] = self._synonyms.get(s, frozenset()) | stems
-        self._titles = tuple(sorted(titles, key=len, reverse=True))
+        self._titles = film_titles(films)
         self._forget()
 
     def _forget(self) -> None:
@@ -192,12 +204,14 @@ class SearchIndex:
                 for s in group:
                     surface.setdefault(s, s)
             self._vocab = vocab
+            n = self._n
+            idfs = phrase_weights({t: idf(n, d) for t, d in vocab.items()})
 
             def dfs(stems: set[str]) -> dict[str, int]:
                 return {s: vocab.get(s, 0) for s in stems}
 
             self._lexicon = Lexicon(self._n, dfs, key.__contains__, self._synonyms, surface,
-                                    sorted(surface), self._titles, tuple(sorted(vocab)))
+                                    sorted(surface), self._titles, tuple(sorted(vocab)), idfs)
         return self._lexicon
 
     # ---------------------------------------------------------------- reading
@@ -251,7 +265,7 @@ class SearchIndex:
                 or (columns != KEY_COLUMNS
                     and self._ranked(f"{{{' '.join(KEY_COLUMNS)}}} : ({words_or})", CANDIDATES))
                 or self._ranked(words_or, CANDIDATES))
-        hits = score(query, rows)
+        hits = score(query, rows, self.lexicon().idfs)
         hits.sort(key=lambda h: (-h.confidence, h.rank))
         return hits[:limit]
 

@@ -47,6 +47,13 @@ STOPWORDS = frozenset(
     dont doesnt didnt isnt wasnt arent werent wont wouldnt shouldnt couldnt
     """.split()
 )
+# Question words and the words that say what kind of answer is wanted are fillers for
+# coverage, but they tell one question from another ("why is she in Korea" / "where is she
+# at the end"; "what does the ending mean" / "what happens at the end"), so phrasing likeness
+# keeps them: CUE_WORDS.
+WH_WORDS = frozenset("who whom whose why where when how which".split())
+CUE_WORDS = WH_WORDS | frozenset("mean means meant meaning happen happens happened explain "
+                                 "explained".split())
 # Chat shorthand, slang and fillers: they say how something is asked, never what about.
 # They are dropped like stopwords, so they can neither dilute nor decide a match.
 CHAT_WORDS = frozenset(

@@ -12,10 +12,11 @@ import random
 
 import pytest
 
-from bot import calibration
+from bot import calibration, candidates
 from bot.answers import ABSTAIN, ANSWER, CLOSEST, SMALLTALK, ask
 from bot.app import App
-from bot.messages import smalltalk_kind, split_two
+from bot.messages import question_part, smalltalk_kind, split_two
+from bot.query import unknown_weight
 
 
 def text_of(answer) -> str:
@@ -108,7 +109,7 @@ def test_shown_confidence_is_a_probability_that_falls_with_unknown_words(
 
 def test_a_closest_match_is_offered_not_given(app: App) -> None:
     """An entry that mentions the asked words only in its answer is at most a closest match."""
-    found = ask(app, "what does the red saab mean?")
+    found = ask(app, "why the masks in the supermarket")
     assert found.outcome == CLOSEST
     assert found.suggested is not None and found.entry is None and not found.parts
     assert found.to_dict()["suggested"]["id"] == found.suggested.id == "ending-korea"
@@ -138,3 +139,54 @@ def test_the_shipped_model_has_every_feature() -> None:
     bias, weights = calibration.model()
     assert len(weights) == len(calibration.FEATURES)
     assert any(weights) and -20 < bias < 20
+
+
+# ---------------------------------------------------------------- second round (issue 10)
+
+
+def test_a_question_wrapped_in_remarks_is_read_alone() -> None:
+    assert question_part("loved the last act. whose dog is in the saab at the end?") == \
+        "whose dog is in the saab at the end?"
+    assert question_part("whose dog is in the saab at the end?") is None  # nothing to drop
+    assert question_part("whose dog is it? and whose car?") is None  # two questions
+    assert question_part("great film. i cried.") is None  # no question at all
+
+
+def test_remarks_around_a_question_do_not_hide_it(bundled_app: App) -> None:
+    answer = ask(bundled_app, "that final drive had me in pieces for days. whose dog rides "
+                              "with misaki at the end?", log=False)
+    assert answer.outcome == ANSWER, answer
+    assert "dog" in text_of(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "what other films has hidetoshi nishijima been in",
+    "what else did reika kirishima act in",
+    "is wheel of fortune and fantasy worth watching",
+])
+def test_questions_about_other_works_are_never_answered(bundled_app: App,
+                                                        question: str) -> None:
+    answer = ask(bundled_app, question, log=False)
+    assert answer.outcome in (ABSTAIN, CLOSEST), answer.parts
+
+
+def test_a_paraphrase_of_a_listed_question_is_scored_as_its_own_document() -> None:
+    """Phrasing likeness takes the best single phrasing, not the whole entry's words."""
+    question = ({"saab": (0, 2.0), "colour": (1, 1.5)}, 2.0 ** 2 + 1.5 ** 2)
+    weigh = candidates.phrase_weights(
+        {"saab": 2.0, "colour": 1.5, "model": 1.0, "year": 1.2, "korea": 2.5})
+
+    def phrasing(lines: str) -> float:
+        return candidates._phrasing(question, candidates.with_lengths(lines, weigh), weigh)
+
+    same = phrasing("saab colour\nmodel year")
+    diluted = phrasing("saab model year colour korea")
+    assert same == pytest.approx(1.0)
+    assert 0 < diluted < same
+    assert phrasing("model year\nkorea") == 0.0
+    assert phrasing("what saab colour") < same  # a function word counts a little
+
+
+def test_unknown_words_weigh_more_the_rarer_they_are_in_english() -> None:
+    assert unknown_weight("parasite") > unknown_weight("office") > unknown_weight("point")
+    assert unknown_weight("point") < 1.5 < unknown_weight("parasite") <= 4.0

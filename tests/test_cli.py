@@ -18,12 +18,18 @@ from bot.cli import cli
 from tests.conftest import REPO
 
 # Floors for the shipped dev sets, just under what the bot reaches (see CHANGELOG / README).
-RECALL_FLOOR = 0.87
-ABSTENTION_FLOOR = 0.69
-# The five "wrong" answers at >= 90% are abstain items whose labels predate the fact sheet:
-# the entry answers honestly that the film leaves it open or that it is unverified (the city,
-# the mother's job, the personality's name), or the sheet now rates it medium (the car).
-WRONG_AT_90_CEILING = 5
+# Since the confidence model is fitted on the pack's held-out phrasings and written negatives
+# instead of on these sets (issue 10, second round), they are out-of-sample figures, and
+# lower than the in-sample ones they replace (0.87 and 0.69).
+RECALL_FLOOR = 0.80
+ABSTENTION_FLOOR = 0.70
+# Two of the three "wrong" answers at >= 90% are abstain items whose labels predate the
+# fact sheet: the entry answers honestly that the film leaves it open (whether she goes
+# back), or the sheet now rates it medium (why the car changed). The third is a real miss:
+# a song over the credits reaches the credits entry.
+WRONG_AT_90_CEILING = 3
+# The older id-based set: the entry id must match exactly (was 0.9 with the in-sample model)
+LEGACY_RECALL_FLOOR = "0.84"
 
 
 @pytest.fixture
@@ -73,12 +79,12 @@ def test_ask_abstains_plainly(run) -> None:
 def test_ask_offers_a_closest_match_when_unsure(run) -> None:
     """A question that names what an entry mentions only in passing gets that entry as a
     closest match: not an answer, but one step away."""
-    data = json.loads(run("ask", "--json", "what does the red saab mean?").output)
+    data = json.loads(run("ask", "--json", "why the masks in the supermarket").output)
     assert data["outcome"] == "closest" and data["answered"] is False
     assert data["entry_id"] is None and data["answer"] is None
     assert data["suggested"]["id"] == "ending-korea"
     assert 0 < data["score"] < 0.5
-    text = run("ask", "what does the red saab mean?").output
+    text = run("ask", "why the masks in the supermarket").output
     assert "I'm not sure" in text and "'cli kb show ending-korea' shows it" in text
 
 
@@ -177,7 +183,7 @@ def test_eval_scores_keyword_sets_per_kind(run, tmp_path: Path) -> None:
     cases.write_text(
         "- {q: 'why cant yusuke drive himself', kind: chat, expect: [[festival], [rule]]}\n"
         "- {q: 'why cant yusuke drive himself', kind: typo, expect: [[festival], [glaucoma]]}\n"
-        "- {q: 'what does the red saab mean', kind: plain, expect: [[korea]]}\n"
+        "- {q: 'why the masks in the supermarket', kind: plain, expect: [[korea]]}\n"
         "- {q: 'hi there', kind: meta, meta: true, abstain: true}\n"
         "- {q: 'best pizza in naples', kind: far, abstain: true}\n",
         encoding="utf-8",
@@ -243,7 +249,7 @@ def test_shipped_pack_meets_the_quality_bars(tmp_path: Path) -> None:
     assert data["wrong_at_90"] <= WRONG_AT_90_CEILING
     assert data["kinds"]["meta"]["smalltalk"] >= 12
     legacy = _subprocess("eval", str(default_eval_set()), "--db", str(tmp_path / "eval.db"),
-                         "--min-recall", "0.9", cwd=tmp_path)
+                         "--min-recall", LEGACY_RECALL_FLOOR, cwd=tmp_path)
     assert legacy.returncode == 0, legacy.stdout + legacy.stderr
     questions = yaml.safe_load(default_eval_set().read_text(encoding="utf-8"))
     assert len(questions) >= 60

@@ -42,7 +42,7 @@ def test_malformed_sets_are_refused_with_a_clear_message(tmp_path: Path, text: s
 
 def test_report_counts_per_kind_and_bins_every_scored_question(app: App) -> None:
     cases = [Case("why can't yusuke drive himself", "chat", groups=(("festival",),)),
-             Case("what does the red saab mean", "plain", groups=(("korea",),)),
+             Case("why the masks in the supermarket", "plain", groups=(("korea",),)),
              Case("hello there", "meta", abstain=True),
              Case("best pizza in naples", "far", abstain=True),
              Case("do they kiss", "premise", groups=(("glaucoma",),))]
